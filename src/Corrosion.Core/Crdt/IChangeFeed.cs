@@ -1,0 +1,41 @@
+using System.Threading.Channels;
+
+namespace Corrosion.Crdt;
+
+/// <summary>The changes of one committed version, local or merged from a peer.</summary>
+/// <param name="Changeset">The version's changes (complete: seqs 0..=last_seq, what still won here).</param>
+/// <param name="IsLocal">Written on this node (true) or merged from a peer (false).</param>
+/// <param name="ImpactedTables">Tables whose rows changed on this node by this commit.</param>
+public sealed record CommittedChanges(Changeset Changeset, bool IsLocal, IReadOnlySet<string> ImpactedTables);
+
+/// <summary>Where committed changes are published, in commit order, to any number of readers.</summary>
+public interface IChangeFeed
+{
+    /// <summary>
+    /// Opens a bounded reader of committed changes. <paramref name="fullMode"/> says what happens when this reader
+    /// falls behind: the writer never waits on a reader. Dispose the subscription to stop receiving.
+    /// </summary>
+    ChangeFeedSubscription Subscribe(int capacity = 1024, BoundedChannelFullMode fullMode = BoundedChannelFullMode.DropOldest);
+}
+
+/// <summary>One reader of the change feed.</summary>
+public sealed class ChangeFeedSubscription : IDisposable
+{
+    private readonly Action<ChangeFeedSubscription> _unsubscribe;
+
+    internal ChangeFeedSubscription(Channel<CommittedChanges> channel, Action<ChangeFeedSubscription> unsubscribe)
+    {
+        Channel = channel;
+        _unsubscribe = unsubscribe;
+    }
+
+    internal Channel<CommittedChanges> Channel { get; }
+
+    public ChannelReader<CommittedChanges> Reader => Channel.Reader;
+
+    public void Dispose()
+    {
+        _unsubscribe(this);
+        Channel.Writer.TryComplete();
+    }
+}

@@ -1,0 +1,206 @@
+using System.Buffers.Binary;
+using System.Text;
+using Corrosion.Storage;
+
+namespace Corrosion.Crdt;
+
+/// <summary>
+/// cr-sqlite's packed primary key (<c>crsql_pack_columns</c>): a column count byte, then per column a tag byte
+/// <c>(nbytes &lt;&lt; 3) | type</c> and a big-endian payload. Byte for byte what cr-sqlite writes.
+/// </summary>
+public static class PackedPk
+{
+    public static byte[] Pack(ReadOnlySpan<SqlValue> columns)
+    {
+        if (columns.Length is 0 or > 255)
+        {
+            throw new ArgumentException($"a packed key holds 1 to 255 columns, got {columns.Length}", nameof(columns));
+        }
+
+        var size = 1;
+        foreach (var column in columns)
+        {
+            size += EncodedSize(column);
+        }
+
+        var buffer = new byte[size];
+        buffer[0] = (byte)columns.Length;
+        var offset = 1;
+        foreach (var column in columns)
+        {
+            offset += Write(buffer.AsSpan(offset), column);
+        }
+
+        return buffer;
+    }
+
+    public static SqlValue[] Unpack(ReadOnlySpan<byte> packed)
+    {
+        if (packed.IsEmpty)
+        {
+            throw new FormatException("packed primary key is empty");
+        }
+
+        var count = packed[0];
+        var result = new SqlValue[count];
+        var offset = 1;
+        for (var i = 0; i < count; i++)
+        {
+            if (offset >= packed.Length)
+            {
+                throw new FormatException($"packed primary key ends before column {i + 1} of {count}");
+            }
+
+            var tag = packed[offset++];
+            var type = tag & 0x07;
+            var nbytes = tag >> 3;
+            switch (type)
+            {
+                case 1:
+                    if (nbytes > 8 || offset + nbytes > packed.Length)
+                    {
+                        throw new FormatException("packed integer is truncated or longer than 8 bytes");
+                    }
+
+                    result[i] = SqlValue.FromInteger(ReadBigEndian(packed.Slice(offset, nbytes)));
+                    offset += nbytes;
+                    break;
+                case 2:
+                    if (offset + 8 > packed.Length)
+                    {
+                        throw new FormatException("packed float is truncated");
+                    }
+
+                    result[i] = SqlValue.FromReal(BinaryPrimitives.ReadDoubleBigEndian(packed.Slice(offset, 8)));
+                    offset += 8;
+                    break;
+                case 3:
+                case 4:
+                    if (nbytes > 4 || offset + nbytes > packed.Length)
+                    {
+                        throw new FormatException("packed length is truncated or longer than 4 bytes");
+                    }
+
+                    var length = ReadBigEndian(packed.Slice(offset, nbytes));
+                    offset += nbytes;
+                    if (length < 0 || offset + length > packed.Length)
+                    {
+                        throw new FormatException("packed text or blob is truncated");
+                    }
+
+                    var payload = packed.Slice(offset, (int)length);
+                    result[i] = type == 3 ? SqlValue.FromText(Encoding.UTF8.GetString(payload)) : SqlValue.FromBlob(payload.ToArray());
+                    offset += (int)length;
+                    break;
+                case 5:
+                    result[i] = SqlValue.Null;
+                    break;
+                default:
+                    throw new FormatException($"packed primary key has unknown type tag {type}");
+            }
+        }
+
+        if (offset != packed.Length)
+        {
+            throw new FormatException($"packed primary key has {packed.Length - offset} trailing bytes");
+        }
+
+        return result;
+    }
+
+    private static int EncodedSize(SqlValue value) => value.Kind switch
+    {
+        SqlValueKind.Integer => 1 + IntegerBytes(value.AsInteger),
+        SqlValueKind.Real => 9,
+        SqlValueKind.Text => LengthPrefixed(Encoding.UTF8.GetByteCount(value.AsText)),
+        SqlValueKind.Blob => LengthPrefixed(value.AsBlob.Length),
+        _ => 1,
+    };
+
+    private static int LengthPrefixed(int length) => 1 + IntegerBytes(length) + length;
+
+    private static int Write(Span<byte> destination, SqlValue value)
+    {
+        switch (value.Kind)
+        {
+            case SqlValueKind.Integer:
+            {
+                var n = IntegerBytes(value.AsInteger);
+                destination[0] = (byte)((n << 3) | 1);
+                WriteBigEndian(destination.Slice(1, n), value.AsInteger);
+                return 1 + n;
+            }
+
+            case SqlValueKind.Real:
+                destination[0] = 2;
+                BinaryPrimitives.WriteDoubleBigEndian(destination[1..], value.AsReal);
+                return 9;
+            case SqlValueKind.Text:
+            {
+                var length = Encoding.UTF8.GetByteCount(value.AsText);
+                var n = WriteLengthPrefix(destination, 3, length);
+                Encoding.UTF8.GetBytes(value.AsText, destination[n..]);
+                return n + length;
+            }
+
+            case SqlValueKind.Blob:
+            {
+                var blob = value.AsBlob;
+                var n = WriteLengthPrefix(destination, 4, blob.Length);
+                blob.CopyTo(destination[n..]);
+                return n + blob.Length;
+            }
+
+            default:
+                destination[0] = 5;
+                return 1;
+        }
+    }
+
+    private static int WriteLengthPrefix(Span<byte> destination, int type, int length)
+    {
+        var n = IntegerBytes(length);
+        destination[0] = (byte)((n << 3) | type);
+        WriteBigEndian(destination.Slice(1, n), length);
+        return 1 + n;
+    }
+
+    /// <summary>Minimal big-endian byte count of a two's-complement value; negatives take 8 bytes, 0 takes none.</summary>
+    private static int IntegerBytes(long value)
+    {
+        if (value < 0)
+        {
+            return 8;
+        }
+
+        var n = 0;
+        while (value != 0)
+        {
+            n++;
+            value >>= 8;
+        }
+
+        return n;
+    }
+
+    private static void WriteBigEndian(Span<byte> destination, long value)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = (byte)value;
+            value >>= 8;
+        }
+    }
+
+    // Zero-extends, as cr-sqlite's decoder does: one byte 0xFF reads as 255.
+    private static long ReadBigEndian(ReadOnlySpan<byte> source)
+    {
+        long value = 0;
+        foreach (var b in source)
+        {
+            value = (value << 8) | b;
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,57 @@
+using Corrosion.Crdt;
+
+namespace Corrosion;
+
+/// <summary>
+/// A replicated SQLite node: local writes captured as cr-sqlite changes, reads on read-only connections, and
+/// changesets read back and merged. The HTTP API, the cluster layer and embedding apps all go through this.
+/// </summary>
+public interface ICorrosionNode
+{
+    /// <summary>This node's actor id (cr-sqlite site id, ordinal 0 of <c>crsql_site_id</c>).</summary>
+    ActorId ActorId { get; }
+
+    /// <summary>Path of the SQLite database file.</summary>
+    string DatabasePath { get; }
+
+    /// <summary>
+    /// Runs every statement in one transaction on the writer connection. On success the changes are committed
+    /// under one new version (when anything changed). On any failure nothing is committed and a
+    /// <see cref="StatementException"/> names the failing statement.
+    /// </summary>
+    Task<TransactionResult> ExecuteAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Prepares and starts a read-only query on a reader connection. Rows stream as they are read. A statement
+    /// that would write, or SQL that does not prepare, throws <see cref="StatementException"/> here.
+    /// </summary>
+    Task<QueryResult> QueryAsync(Statement statement, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads back what remains of one version of an actor, as one or more changesets (chunks).</summary>
+    Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Merges remote changesets with cr-sqlite's rules in one writer transaction. Idempotent: versions already
+    /// held are skipped; partial versions are buffered until all their seqs arrive.
+    /// </summary>
+    Task<ApplyResult> ApplyChangesetsAsync(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken = default);
+
+    /// <summary>For each known actor: the highest version held, the missing version ranges and partial versions.</summary>
+    Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Re-reads the schema files and applies the non-destructive difference.</summary>
+    Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Changesets committed on this node, local or merged: for broadcast and subscriptions.</summary>
+    IChangeFeed Changes { get; }
+}
+
+/// <summary>What a merge did.</summary>
+/// <param name="AppliedVersions">Complete versions merged now (including those completed from buffered chunks).</param>
+/// <param name="BufferedChunks">Chunks of partial versions stored until the version is complete.</param>
+/// <param name="SkippedVersions">Versions already held, ignored.</param>
+/// <param name="ImpactedChanges">Changes that won and were written.</param>
+public sealed record ApplyResult(int AppliedVersions, int BufferedChunks, int SkippedVersions, int ImpactedChanges);
+
+/// <summary>What a schema apply did.</summary>
+public sealed record SchemaApplyResult(IReadOnlyList<string> CreatedTables, IReadOnlyList<string> AlteredTables, IReadOnlyList<string> Messages, TimeSpan Elapsed);

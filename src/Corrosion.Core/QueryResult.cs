@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using Corrosion.Storage;
+
+namespace Corrosion;
+
+/// <summary>
+/// A started read-only query: its column names and a stream of rows read one at a time from a reader
+/// connection. Dispose it to return the connection to the pool.
+/// </summary>
+public sealed class QueryResult : IAsyncDisposable
+{
+    private readonly SqliteStatement _statement;
+    private readonly Action _release;
+    private bool _hasPendingRow;
+    private bool _done;
+    private bool _disposed;
+
+    internal QueryResult(SqliteStatement statement, IReadOnlyList<string> columns, bool hasFirstRow, TimeSpan elapsed, Action release)
+    {
+        _statement = statement;
+        Columns = columns;
+        _hasPendingRow = hasFirstRow;
+        _done = !hasFirstRow;
+        Elapsed = elapsed;
+        _release = release;
+    }
+
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Time to prepare and run the query to its first row (not counting reading every row).</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>
+    /// Reads the rows. Row ids count from 1. An error mid-stream (SQLite's, or cancellation) is thrown from the
+    /// enumeration; rows read before it were valid.
+    /// </summary>
+    public async IAsyncEnumerable<QueryRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long rowId = 0;
+        var width = Columns.Count;
+        while (!_done)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_hasPendingRow)
+            {
+                try
+                {
+                    if (!_statement.Step())
+                    {
+                        _done = true;
+                        yield break;
+                    }
+                }
+                catch (SqliteException ex)
+                {
+                    _done = true;
+                    throw new StatementException(0, _statement.Sql, ex.Message, ex);
+                }
+            }
+
+            _hasPendingRow = false;
+            var values = new SqlValue[width];
+            for (var i = 0; i < width; i++)
+            {
+                values[i] = _statement.GetValue(i);
+            }
+
+            yield return new QueryRow(++rowId, values);
+
+            // Let other work run between batches of rows on a busy stream.
+            if ((rowId & 1023) == 0)
+            {
+                await Task.Yield();
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _release();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,36 @@
+using Corrosion.Storage;
+
+namespace Corrosion;
+
+/// <summary>One SQL statement with optional positional or named parameters.</summary>
+public sealed record Statement(string Sql)
+{
+    public Statement(string sql, IReadOnlyList<SqlValue> parameters)
+        : this(sql)
+    {
+        Parameters = parameters;
+    }
+
+    public Statement(string sql, IReadOnlyDictionary<string, SqlValue> namedParameters)
+        : this(sql)
+    {
+        NamedParameters = namedParameters;
+    }
+
+    /// <summary>Positional parameters bound to <c>?</c>, <c>?NNN</c> in order.</summary>
+    public IReadOnlyList<SqlValue> Parameters { get; init; } = [];
+
+    /// <summary>Named parameters bound to <c>:name</c>, <c>@name</c> or <c>$name</c> (the key may omit the prefix).</summary>
+    public IReadOnlyDictionary<string, SqlValue>? NamedParameters { get; init; }
+
+    public static implicit operator Statement(string sql) => new(sql);
+}
+
+/// <summary>What one statement of a transaction did.</summary>
+public sealed record StatementResult(int RowsAffected, TimeSpan Elapsed);
+
+/// <summary>What a committed transaction did: per-statement results and the version it created, if any.</summary>
+public sealed record TransactionResult(IReadOnlyList<StatementResult> Results, TimeSpan Elapsed, long? Version, ActorId ActorId);
+
+/// <summary>One row of a query: SQLite's row counter (from 1) and the cells.</summary>
+public readonly record struct QueryRow(long RowId, SqlValue[] Values);
