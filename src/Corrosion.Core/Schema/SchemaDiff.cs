@@ -170,7 +170,7 @@ internal static class SchemaDiff
 
     private static string Nullability(ColumnSchema column) => column.NotNull ? "NOT NULL" : "nullable";
 
-    private static string DefaultText(ColumnSchema column) => column.DefaultSql is null ? "none" : $"'{column.DefaultSql}'";
+    private static string DefaultText(ColumnSchema column) => column.DefaultSql ?? "none";
 
     private static bool Contains(SchemaDefinition schema, string table) => Find(schema, table) is not null;
 
