@@ -111,6 +111,18 @@ public sealed class SchemaParserTests : IDisposable
     }
 
     [Fact]
+    public void An_index_file_may_sort_before_its_table_file()
+    {
+        _dir.Write("a_indexes.sql", "CREATE INDEX apps_user_id ON apps (user_id);");
+        _dir.Write("b_tables.sql", "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY, user_id INT NOT NULL DEFAULT 0);");
+
+        var schema = SchemaParser.Parse(SchemaFileLoader.Load([_dir.Path]));
+
+        schema.Tables["apps"].Indexes.Should().Equal(new IndexSchema("apps_user_id", "apps", "CREATE INDEX apps_user_id ON apps (user_id)"));
+        schema.Tables["apps"].Source.Should().Be(Path.Combine(_dir.Path, "b_tables.sql"));
+    }
+
+    [Fact]
     public void The_index_table_name_is_the_table_as_declared()
     {
         var schema = _dir.Parse("t.sql", "CREATE TABLE Things (id TEXT NOT NULL PRIMARY KEY, v TEXT); CREATE INDEX things_v ON THINGS (v);");
@@ -144,6 +156,7 @@ public sealed class SchemaParserTests : IDisposable
     [InlineData("CREATE TEMP TABLE t (id INT NOT NULL PRIMARY KEY);", "table 't': temporary tables are not allowed (TEMP/TEMPORARY tables are not replicated)")]
     [InlineData("CREATE TEMPORARY TABLE t (id INT NOT NULL PRIMARY KEY);", "table 't': temporary tables are not allowed (TEMP/TEMPORARY tables are not replicated)")]
     [InlineData("CREATE TABLE temp.t (id INT NOT NULL PRIMARY KEY);", "table 't': temporary tables are not allowed (TEMP/TEMPORARY tables are not replicated)")]
+    [InlineData("CREATE TABLE aux.t (id INT NOT NULL PRIMARY KEY);", "table 't': the name is qualified with schema 'aux' (tables must be in the main database)")]
     [InlineData("CREATE TABLE t AS SELECT 1 AS id;", "table 't': CREATE TABLE ... AS SELECT is not allowed (declare the columns and a primary key)")]
     [InlineData("CREATE VIRTUAL TABLE t USING fts5(body);", "table 't': virtual tables are not allowed (cr-sqlite replicates ordinary tables only)")]
     [InlineData("CREATE TABLE t (a TEXT);", "table 't': has no primary key (a primary key is required)")]
