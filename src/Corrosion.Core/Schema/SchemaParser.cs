@@ -192,12 +192,12 @@ internal static class SchemaParser
             problems.Add($"{prefix}primary key column '{column.Name}' is not declared NOT NULL (primary key columns must be NOT NULL)");
         }
 
-        foreach (var column in columns.Where(c => !c.IsPrimaryKey && c.NotNull && c.DefaultSql is null))
+        foreach (var column in columns.Where(c => !c.IsPrimaryKey && c.NotNull && !HasDefault(c)))
         {
             problems.Add($"{prefix}column '{column.Name}' is NOT NULL without a DEFAULT (non-nullable columns need a default value)");
         }
 
-        foreach (var unique in Strings(scratch, "SELECT name FROM pragma_index_list(?1) WHERE origin = 'u' OR (origin = 'c' AND \"unique\") ORDER BY name", name))
+        foreach (var unique in Strings(scratch, "SELECT name FROM pragma_index_list(?1) WHERE origin = 'u' ORDER BY name", name))
         {
             var on = string.Join(", ", Strings(scratch, "SELECT name FROM pragma_index_xinfo(?1) WHERE key ORDER BY seqno", unique));
             problems.Add($"{prefix}UNIQUE constraint on ({on}) is not allowed ({UniqueRule})");
@@ -312,6 +312,13 @@ internal static class SchemaParser
 
         return values;
     }
+
+    /// <summary>
+    /// True when a column has a usable default; <c>DEFAULT NULL</c> on a NOT NULL column is no default at all,
+    /// though SQLite's pragma shows it as the text <c>NULL</c>.
+    /// </summary>
+    internal static bool HasDefault(ColumnSchema column) =>
+        column.DefaultSql is not null && !SqlTokenizer.Normalize(column.DefaultSql).Equals("NULL", StringComparison.Ordinal);
 
     private static bool IsReserved(string name) =>
         name.StartsWith("__corro", StringComparison.OrdinalIgnoreCase)

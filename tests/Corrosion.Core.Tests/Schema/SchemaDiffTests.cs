@@ -188,6 +188,23 @@ public sealed class SchemaDiffTests
     }
 
     [Fact]
+    public void New_column_with_a_current_time_default_is_refused()
+    {
+        Diff(Schema(Todos), Schema("CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER, created TEXT DEFAULT CURRENT_TIMESTAMP)"))
+            .Should().Throw<SchemaException>()
+            .Which.Message.Should().Be($"schema file {Source}: table 'todos': new column 'created' has DEFAULT CURRENT_TIMESTAMP (SQLite cannot add a column with a non-constant default to an existing table)");
+    }
+
+    [Fact]
+    public void A_column_inserted_before_others_is_still_added_at_the_end()
+    {
+        var wanted = Schema("CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, tag TEXT, title TEXT NOT NULL DEFAULT '', completed_at INTEGER)");
+
+        SchemaDiff.Compute(Schema(Todos), wanted).Should().Equal(
+            new SchemaChange.AddColumn(wanted.Tables["todos"], wanted.Tables["todos"].Columns[1], "ALTER TABLE \"todos\" ADD COLUMN \"tag\" TEXT"));
+    }
+
+    [Fact]
     public void Every_refusal_is_reported_and_no_change_is_returned()
     {
         var current = Schema(Todos, "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY)");
