@@ -158,8 +158,13 @@ internal static class SchemaParser
             return;
         }
 
-        // The tokenizer found the name; ask SQLite for it in case the header was unusual.
-        var name = statement.Name ?? scratch.Scalar("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid DESC LIMIT 1").AsText;
+        if (statement.Name is not { } name)
+        {
+            // SQLite accepted a header the tokenizer could not read; refuse rather than guess the name.
+            problems.Add($"{prefix}cannot read the table name of this CREATE TABLE statement");
+            return;
+        }
+
         var columns = ReadColumns(scratch, name);
         var count = problems.Count;
         CheckTable(scratch, statement, name, columns, problems);
@@ -276,10 +281,14 @@ internal static class SchemaParser
             return;
         }
 
-        if (table is not null && statement.Name is not null)
+        if (table is null || statement.Name is null)
         {
-            table.Indexes.Add(new IndexSchema(statement.Name, table.Name, statement.Sql));
+            // SQLite accepted a header the tokenizer could not read; refuse rather than guess the names.
+            problems.Add($"{prefix}cannot read the index or table name of this CREATE INDEX statement");
+            return;
         }
+
+        table.Indexes.Add(new IndexSchema(statement.Name, table.Name, statement.Sql));
     }
 
     private static List<ColumnSchema> ReadColumns(SqliteConnection scratch, string table)
