@@ -1,3 +1,4 @@
+using Corrosion.DependencyInjection;
 using Corrosion.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using Corrosion.Http.Tests.Fixtures;
+using Corrosion.TestKit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Corrosion.TestKit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +17,10 @@ namespace Corrosion.Http.Tests.Fixtures;
 /// </summary>
 public sealed class CorrosionApiServer : IAsyncDisposable
 {
-    /// <summary>The spec's example table, plus a table whose untyped column keeps every storage class as given.</summary>
+    /// <summary>
+    /// The spec's example table, plus a table whose BLOB-affinity column keeps every storage class as given (an
+    /// INTEGER or NUMERIC affinity column would turn 2.0 into 2).
+    /// </summary>
     public const string Schema = """
         CREATE TABLE todos (
             id BLOB NOT NULL PRIMARY KEY,
@@ -26,7 +30,7 @@ public sealed class CorrosionApiServer : IAsyncDisposable
 
         CREATE TABLE vals (
             id INTEGER NOT NULL PRIMARY KEY,
-            v ANY
+            v BLOB
         );
         """;
 
@@ -51,7 +55,7 @@ public sealed class CorrosionApiServer : IAsyncDisposable
 
     public static async Task<CorrosionApiServer> StartAsync(Action<HttpApiOptions>? configureApi = null)
     {
-        var directory = new TempDirectory();
+        var directory = new TempDirectory("corrosion-http");
         try
         {
             var schemaDirectory = Directory.CreateDirectory(Path.Combine(directory.Path, "schema")).FullName;
