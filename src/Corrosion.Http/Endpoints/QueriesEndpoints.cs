@@ -55,22 +55,22 @@ internal static class QueriesEndpoints
         {
             query = await api.Node.QueryAsync(statement, token).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is OperationCanceledException or StatementException && aborted.IsCancellationRequested)
+        {
+            Log.ClientDisconnected(api.Logger, request.Method, request.Path);
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or StatementException && timeoutSource?.IsCancellationRequested == true)
+        {
+            Log.QueryTimedOut(api.Logger, timeout!.Value.TotalSeconds, 0);
+            await JsonResponses.WriteErrorAsync(context, StatusCodes.Status408RequestTimeout, TimedOut(timeout.Value)).ConfigureAwait(false);
+            return;
+        }
         catch (StatementException ex)
         {
             var reason = ReasonOf(ex);
             Log.QueryRefused(api.Logger, reason);
             await JsonResponses.WriteErrorAsync(context, StatusCodes.Status400BadRequest, reason).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            Log.ClientDisconnected(api.Logger, request.Method, request.Path);
-            return;
-        }
-        catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true)
-        {
-            Log.QueryTimedOut(api.Logger, timeout!.Value.TotalSeconds, 0);
-            await JsonResponses.WriteErrorAsync(context, StatusCodes.Status408RequestTimeout, TimedOut(timeout.Value)).ConfigureAwait(false);
             return;
         }
         catch (Exception ex)
@@ -138,11 +138,11 @@ internal static class QueriesEndpoints
                 await ndjson.EndEventAsync(flush: true, aborted).ConfigureAwait(false);
                 Log.QueryCompleted(api.Logger, rows, query.Elapsed.TotalSeconds);
             }
-            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or StatementException && aborted.IsCancellationRequested)
             {
                 Log.ClientDisconnected(api.Logger, context.Request.Method, context.Request.Path);
             }
-            catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true)
+            catch (Exception ex) when (ex is OperationCanceledException or StatementException && timeoutSource?.IsCancellationRequested == true)
             {
                 Log.QueryTimedOut(api.Logger, timeout!.Value.TotalSeconds, rows);
                 await WriteErrorEventAsync(ndjson, TimedOut(timeout.Value), aborted).ConfigureAwait(false);

@@ -52,22 +52,23 @@ internal static class TransactionsEndpoints
         {
             result = await api.Node.ExecuteAsync(statements, token).ConfigureAwait(false);
         }
-        catch (StatementException ex)
+        catch (Exception ex) when (ex is OperationCanceledException or StatementException && aborted.IsCancellationRequested)
         {
-            Log.TransactionFailed(api.Logger, statements.Count, ex.Message);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
+            // The engine interrupts a running statement on cancellation; either way the client is gone.
             Log.ClientDisconnected(api.Logger, context.Request.Method, context.Request.Path);
             return;
         }
-        catch (OperationCanceledException) when (timeoutSource?.IsCancellationRequested == true)
+        catch (Exception ex) when (ex is OperationCanceledException or StatementException && timeoutSource?.IsCancellationRequested == true)
         {
             var message = $"the transaction did not finish within the timeout of {timeout!.Value.TotalSeconds}s and was rolled back";
             Log.TransactionFailed(api.Logger, statements.Count, message);
             await WriteErrorAsync(context, StatusCodes.Status408RequestTimeout, message).ConfigureAwait(false);
+            return;
+        }
+        catch (StatementException ex)
+        {
+            Log.TransactionFailed(api.Logger, statements.Count, ex.Message);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
             return;
         }
         catch (Exception ex)

@@ -222,4 +222,20 @@ public sealed class TransactionsEndpointTests
         response.Json.GetProperty("version").GetInt64().Should().Be(1);
         (await server.QueryAsync("\"SELECT count(*) FROM todos\"")).Rows[0].Cells[0].GetInt64().Should().Be(1000);
     }
+
+    [Fact]
+    public async Task A_transaction_over_its_timeout_is_rolled_back_with_408()
+    {
+        await using var server = await CorrosionApiServer.StartAsync();
+        const string slow = "INSERT INTO vals (id, v) WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < ? + 200000) SELECT x, x FROM c";
+        var statements = Enumerable.Range(0, 20).Select(i => new object[] { slow, new object[] { i * 1_000_000, i * 1_000_000 } });
+
+        using var response = await server.PostAsync("/v1/transactions?timeout=0.05", JsonSerializer.Serialize(statements));
+        var parsed = await ApiResponse.ReadAsync(response);
+
+        parsed.Status.Should().Be(HttpStatusCode.RequestTimeout, parsed.ToString());
+        parsed.Error.Should().Be("the transaction did not finish within the timeout of 0.05s and was rolled back");
+        (await server.QueryAsync("\"SELECT count(*) FROM vals\"")).Rows[0].Cells[0].GetInt64().Should().Be(0);
+        (await server.TransactAsync("""["INSERT INTO vals (id, v) VALUES (1, 1)"]""")).Status.Should().Be(HttpStatusCode.OK);
+    }
 }
