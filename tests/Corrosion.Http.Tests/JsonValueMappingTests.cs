@@ -18,6 +18,7 @@ public sealed class JsonValueMappingTests
     [InlineData("1.5", SqlValueKind.Real, 1.5d)]
     [InlineData("2.0", SqlValueKind.Real, 2d)]
     [InlineData("1e3", SqlValueKind.Real, 1000d)]
+    [InlineData("1e400", SqlValueKind.Real, double.PositiveInfinity)]
     [InlineData("\"héllo\"", SqlValueKind.Text, "héllo")]
     [InlineData("\"\"", SqlValueKind.Text, "")]
     public void Scalars_map_to_the_documented_storage_class(string json, SqlValueKind kind, object? expected)
