@@ -14,6 +14,8 @@ internal sealed class RequestJson : IDisposable
 {
     private const int InitialBufferSize = 4096;
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private byte[]? _buffer;
 
     private RequestJson(byte[] buffer, JsonDocument document)
@@ -94,10 +96,17 @@ internal sealed class RequestJson : IDisposable
                 throw new HttpApiRequestException(StatusCodes.Status400BadRequest, "the request body is empty; expected JSON");
             }
 
+            // Some clients (PowerShell, .NET's Encoding.UTF8 streams) start UTF-8 text with a byte order mark.
+            var start = buffer.AsSpan(0, length).StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
+            if (length == start)
+            {
+                throw new HttpApiRequestException(StatusCodes.Status400BadRequest, "the request body is empty; expected JSON");
+            }
+
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 64 });
+                document = JsonDocument.Parse(buffer.AsMemory(start, length - start), new JsonDocumentOptions { MaxDepth = 64 });
             }
             catch (JsonException ex)
             {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Corrosion.Http.Tests.Fixtures;
 
@@ -237,5 +238,17 @@ public sealed class TransactionsEndpointTests
         parsed.Error.Should().Be("the transaction did not finish within the timeout of 0.05s and was rolled back");
         (await server.QueryAsync("\"SELECT count(*) FROM vals\"")).Rows[0].Cells[0].GetInt64().Should().Be(0);
         (await server.TransactAsync("""["INSERT INTO vals (id, v) VALUES (1, 1)"]""")).Status.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_body_with_a_utf8_byte_order_mark_is_accepted()
+    {
+        await using var server = await CorrosionApiServer.StartAsync();
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("""["INSERT INTO todos (id, title) VALUES ('a', 'ü')"]""")).ToArray();
+
+        using var response = await server.Client.PostAsync("/v1/transactions", new ByteArrayContent(bytes));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        (await server.QueryAsync("\"SELECT title FROM todos\"")).Rows.Single().Cells[0].GetString().Should().Be("ü");
     }
 }
