@@ -7,6 +7,10 @@ namespace Corrosion.Http.Tests.Api;
 
 public sealed class QueriesEndpointTests
 {
+    /// <summary>Rows forever, each costing a 20 KB random blob, so a timed-out stream stays small.</summary>
+    private const string EndlessSlowQuery =
+        "\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 + 0 * length(randomblob(20000)) FROM c) SELECT x FROM c\"";
+
     private const string Sandwiches = """
         [
           "INSERT INTO todos (id, title) VALUES ('1', 'burger')",
@@ -193,12 +197,11 @@ public sealed class QueriesEndpointTests
     {
         await using var server = await CorrosionApiServer.StartAsync();
 
-        var response = await server.QueryAsync(
-            "\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c\"",
-            path: "/v1/queries?timeout=0.5");
+        var response = await server.QueryAsync(EndlessSlowQuery, path: "/v1/queries?timeout=0.5");
 
         response.Status.Should().Be(HttpStatusCode.OK);
         response.Columns.Should().Equal("x");
+        response.Rows.Should().NotBeEmpty("rows read before the timeout were sent");
         response.Error.Should().StartWith("query timed out after 0.5s");
         response.Events.Any(e => e.TryGetProperty("eoq", out _)).Should().BeFalse();
     }
@@ -208,7 +211,7 @@ public sealed class QueriesEndpointTests
     {
         await using var server = await CorrosionApiServer.StartAsync(o => o.DefaultQueryTimeout = TimeSpan.FromMilliseconds(300));
 
-        var response = await server.QueryAsync("\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c\"");
+        var response = await server.QueryAsync(EndlessSlowQuery);
 
         response.Error.Should().StartWith("query timed out after 0.3s");
     }
