@@ -207,6 +207,21 @@ public sealed class QueriesEndpointTests
     }
 
     [Fact]
+    public async Task A_query_whose_first_row_outlasts_the_timeout_gets_408()
+    {
+        await using var server = await CorrosionApiServer.StartAsync();
+
+        using var response = await server.PostAsync(
+            "/v1/queries?timeout=0.3",
+            "\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c\"");
+        var parsed = await ApiResponse.ReadAsync(response);
+
+        parsed.Status.Should().Be(HttpStatusCode.RequestTimeout, parsed.ToString());
+        parsed.Error.Should().Be("query timed out after 0.3s (raise it with ?timeout=<seconds>, 0 for none)");
+        (await server.QueryAsync("\"SELECT 1\"")).Rows.Single().Cells[0].GetInt64().Should().Be(1);
+    }
+
+    [Fact]
     public async Task The_default_query_timeout_applies_without_a_timeout_parameter()
     {
         await using var server = await CorrosionApiServer.StartAsync(o => o.DefaultQueryTimeout = TimeSpan.FromMilliseconds(300));
