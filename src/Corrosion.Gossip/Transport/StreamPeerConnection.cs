@@ -8,21 +8,34 @@ namespace Corrosion.Gossip.Transport;
 
 /// <summary>
 /// A peer stream over any <see cref="Stream"/> (a <see cref="System.Net.Sockets.NetworkStream"/>, an
-/// <see cref="SslStream"/>, a QUIC stream), exposed as pipes. Closes itself when no bytes moved in either direction
-/// for the idle timeout (<c>gossip.idle_timeout_secs</c>).
+/// <see cref="SslStream"/>, a QUIC stream), exposed as pipes, Kestrel style: a receive loop fills the input pipe and a send
+/// loop drains the output pipe. Completing <see cref="IDuplexPipe.Output"/> flushes what is buffered and half-closes the
+/// stream (TLS close_notify and TCP FIN, or QUIC's end of stream), so the peer reads end of stream while this side can
+/// still read. Closes itself when no bytes moved in either direction for the idle timeout (<c>gossip.idle_timeout_secs</c>).
 /// </summary>
 internal sealed class StreamPeerConnection : IPeerConnection
 {
-    private readonly ActivityTrackingStream _stream;
+    private static readonly PipeOptions PipeOptions = new(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false);
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Stream _stream;
+    private readonly Func<ValueTask> _shutdownWrites;
+    private readonly Pipe _input = new(PipeOptions);
+    private readonly Pipe _output = new(PipeOptions);
     private readonly TimeSpan _idleTimeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ITimer _idleTimer;
     private readonly Action<StreamPeerConnection>? _onClosed;
+    private readonly Task _receiveLoop;
+    private readonly Task _sendLoop;
+    private long _lastActivity;
     private int _closed;
+    private volatile string? _closeReason;
 
     public StreamPeerConnection(
         Stream stream,
+        Func<ValueTask> shutdownWrites,
         EndPoint remoteEndPoint,
         X509Certificate2? remoteCertificate,
         TimeSpan idleTimeout,
@@ -30,18 +43,20 @@ internal sealed class StreamPeerConnection : IPeerConnection
         ILogger logger,
         Action<StreamPeerConnection>? onClosed = null)
     {
-        _stream = new ActivityTrackingStream(stream, timeProvider);
+        _stream = stream;
+        _shutdownWrites = shutdownWrites;
         RemoteEndPoint = remoteEndPoint;
         RemoteCertificate = remoteCertificate;
         _idleTimeout = idleTimeout;
         _timeProvider = timeProvider;
         _logger = logger;
         _onClosed = onClosed;
-        Transport = new DuplexPipe(
-            PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)),
-            PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        _lastActivity = timeProvider.GetTimestamp();
+        Transport = new DuplexPipe(_input.Reader, _output.Writer);
         var period = TimeSpan.FromTicks(Math.Max(idleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
         _idleTimer = timeProvider.CreateTimer(static state => ((StreamPeerConnection)state!).CheckIdle(), this, period, period);
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _sendLoop = Task.Run(SendLoopAsync);
     }
 
     public EndPoint RemoteEndPoint { get; }
@@ -53,46 +68,134 @@ internal sealed class StreamPeerConnection : IPeerConnection
     /// <summary>True once the stream was closed by the idle timeout, by dispose, or by the transport stopping.</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Closes the underlying stream at once: pending reads and writes fail or end.</summary>
-    public void Abort()
+    /// <summary>Closes the underlying stream at once: pending reads fail, unsent bytes are lost.</summary>
+    public void Abort(string reason = "connection aborted")
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return;
         }
 
+        _closeReason = reason;
         _idleTimer.Dispose();
         _stream.Dispose();
+        _input.Writer.CancelPendingFlush();
+        _output.Reader.CancelPendingRead();
         _onClosed?.Invoke(this);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Volatile.Read(ref _closed) != 0)
+        if (IsClosed)
         {
+            await _output.Writer.CompleteAsync().ConfigureAwait(false);
+            await _input.Reader.CompleteAsync().ConfigureAwait(false);
             return;
         }
 
+        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _input.Reader.CompleteAsync().ConfigureAwait(false);
         try
         {
-            await Transport.Output.CompleteAsync().ConfigureAwait(false);
-            await Transport.Input.CompleteAsync().ConfigureAwait(false);
+            await _sendLoop.WaitAsync(DrainTimeout, _timeProvider).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (TimeoutException)
         {
-            // The peer is gone; nothing left to flush to.
+            // The peer stopped reading; give up on the rest.
         }
 
-        Abort();
+        Abort("connection disposed");
+        await _receiveLoop.ConfigureAwait(false);
     }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, _timeProvider.GetTimestamp());
 
     private void CheckIdle()
     {
-        var idle = _timeProvider.GetElapsedTime(_stream.LastActivity);
+        var idle = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastActivity));
         if (idle >= _idleTimeout && !IsClosed)
         {
             Log.IdleStreamClosed(_logger, RemoteEndPoint, idle.TotalSeconds);
-            Abort();
+            Abort($"closed after {idle.TotalSeconds:0.#}s without traffic (gossip.idle_timeout_secs)");
         }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        var writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                var memory = writer.GetMemory(4096);
+                var read = await _stream.ReadAsync(memory).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                Touch();
+                writer.Advance(read);
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            error = IsClosed ? new IOException(_closeReason ?? "connection closed", e) : e;
+        }
+
+        await writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        var reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    Touch();
+                    foreach (var segment in buffer)
+                    {
+                        await _stream.WriteAsync(segment).ConfigureAwait(false);
+                    }
+
+                    await _stream.FlushAsync().ConfigureAwait(false);
+                    Touch();
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    if (!IsClosed)
+                    {
+                        await _shutdownWrites().ConfigureAwait(false);
+                    }
+
+                    break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            error = IsClosed ? new IOException(_closeReason ?? "connection closed", e) : e;
+        }
+
+        await reader.CompleteAsync(error).ConfigureAwait(false);
     }
 }

@@ -169,7 +169,7 @@ public sealed class QuicPeerTransport : IPeerTransport
         var target = ToIp(destination);
         var stream = await OpenStreamAsync(target, QuicStreamType.Bidirectional, cancellationToken).ConfigureAwait(false);
         var connection = await GetConnectionAsync(target, cancellationToken).ConfigureAwait(false);
-        return new StreamPeerConnection(stream, target, _tls is null ? null : connection.RemoteCertificate as X509Certificate2, _options.IdleTimeout, _timeProvider, _logger);
+        return new StreamPeerConnection(stream, CompleteWrites(stream), target, _tls is null ? null : connection.RemoteCertificate as X509Certificate2, _options.IdleTimeout, _timeProvider, _logger);
     }
 
     public IAsyncEnumerable<IPeerConnection> AcceptAsync(CancellationToken cancellationToken = default) =>
@@ -255,6 +255,12 @@ public sealed class QuicPeerTransport : IPeerTransport
         var now = DateTimeOffset.UtcNow;
         return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
     }
+
+    private static Func<ValueTask> CompleteWrites(QuicStream stream) => () =>
+    {
+        stream.CompleteWrites();
+        return ValueTask.CompletedTask;
+    };
 
     private static IPEndPoint ToIp(EndPoint endPoint) => endPoint switch
     {
@@ -352,7 +358,7 @@ public sealed class QuicPeerTransport : IPeerTransport
                     continue;
                 }
 
-                var peer = new StreamPeerConnection(stream, remote, _tls?.MutualTls == true ? connection.RemoteCertificate as X509Certificate2 : null, _options.IdleTimeout, _timeProvider, _logger);
+                var peer = new StreamPeerConnection(stream, CompleteWrites(stream), remote, _tls?.MutualTls == true ? connection.RemoteCertificate as X509Certificate2 : null, _options.IdleTimeout, _timeProvider, _logger);
                 await _accepted.Writer.WriteAsync(peer, token).ConfigureAwait(false);
             }
         }

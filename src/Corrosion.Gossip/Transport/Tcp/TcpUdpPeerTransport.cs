@@ -171,7 +171,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             throw;
         }
 
-        return Track(new StreamPeerConnection(stream, target, remoteCertificate, _idleTimeout, _timeProvider, _logger, Untrack));
+        return Track(new StreamPeerConnection(stream, ShutdownWrites(stream, socket), target, remoteCertificate, _idleTimeout, _timeProvider, _logger, Untrack));
     }
 
     public IAsyncEnumerable<IPeerConnection> AcceptAsync(CancellationToken cancellationToken = default) =>
@@ -197,7 +197,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
 
         foreach (var connection in _connections.Keys)
         {
-            connection.Abort();
+            connection.Abort("the peer transport stopped");
         }
 
         _tls?.Dispose();
@@ -293,6 +293,17 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)
             : target;
 
+    /// <summary>Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open.</summary>
+    private static Func<ValueTask> ShutdownWrites(Stream stream, Socket socket) => async () =>
+    {
+        if (stream is SslStream ssl)
+        {
+            await ssl.ShutdownAsync().ConfigureAwait(false);
+        }
+
+        socket.Shutdown(SocketShutdown.Send);
+    };
+
     private StreamPeerConnection Track(StreamPeerConnection connection)
     {
         _connections.TryAdd(connection, 0);
@@ -369,7 +380,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             }
         }
 
-        var connection = Track(new StreamPeerConnection(stream, remote, remoteCertificate, _idleTimeout, _timeProvider, _logger, Untrack));
+        var connection = Track(new StreamPeerConnection(stream, ShutdownWrites(stream, socket), remote, remoteCertificate, _idleTimeout, _timeProvider, _logger, Untrack));
         try
         {
             await _accepted.Writer.WriteAsync(connection, stopping).ConfigureAwait(false);
