@@ -516,18 +516,7 @@ internal sealed class CrdtStore : IDisposable
         }
 
         var lastSeq = changes[^1].Seq;
-        var chunks = new List<Changeset>();
-        var size = Math.Max(1, _options.MaxChangesPerChunk);
-        long start = 0;
-        for (var i = 0; i < changes.Count; i += size)
-        {
-            var chunk = changes.GetRange(i, Math.Min(size, changes.Count - i));
-            var end = i + size >= changes.Count ? lastSeq : chunk[^1].Seq;
-            chunks.Add(new Changeset(actor, version, chunk, start, end, lastSeq, timestamp));
-            start = end + 1;
-        }
-
-        return chunks;
+        return [.. new Changeset(actor, version, changes, 0, lastSeq, lastSeq, timestamp).Chunk(Math.Max(1, _options.MaxChangesPerChunk))];
     }
 
     // ---- merging remote changes ------------------------------------------------------------------------------
