@@ -231,4 +231,25 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
 
         await Eventually.UntilAsync(() => node.UnauthenticatedDatagramsDropped == 1, TimeSpan.FromSeconds(10), "the stale datagram dropped");
     }
+
+    [Fact]
+    public async Task Garbage_instead_of_a_tls_hello_is_logged_and_the_listener_keeps_accepting()
+    {
+        using var deadline = Deadline();
+        await using var server = Tls(pki.Cluster.Tls());
+        await using var client = Tls(pki.Cluster.Tls());
+        var serving = ServeEchoAsync(server, deadline.Token);
+
+        using (var junk = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await junk.ConnectAsync(server.LocalEndPoint, deadline.Token);
+            await junk.SendAsync(new byte[] { 1, 7, 0, 0, 0, 3, 1, 2, 3, 0x16, 0x03, 0x01, 0xFF, 0xFF }, deadline.Token);
+            junk.Shutdown(SocketShutdown.Send);
+            await Eventually.UntilAsync(() => server.FailedHandshakes == 1, TimeSpan.FromSeconds(10), "the junk handshake to fail");
+        }
+
+        (await TryEchoAsync(client, server, deadline.Token)).Should().Be("hello over tls");
+        await server.DisposeAsync();
+        await serving;
+    }
 }
