@@ -87,4 +87,15 @@ public sealed class PeerTransportFactoryTests(TestPki pki) : IClassFixture<TestP
         options.DisableGso.Should().BeFalse();
         new GossipTlsOptions().Insecure.Should().BeFalse();
     }
+
+    [Fact]
+    public async Task An_unreadable_certificate_names_its_key_at_start()
+    {
+        using var directory = new Corrosion.TestKit.TempDirectory();
+        var junk = directory.WriteFile("cert.pem", "not a certificate");
+        var tls = pki.Cluster.Tls();
+        tls.CertFile = junk;
+        var act = async () => await new PeerTransportFactory().StartAsync(new GossipTransportOptions { Addr = "127.0.0.1:0", Tls = tls });
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().StartWith("gossip.tls.cert_file/gossip.tls.key_file: cannot load");
+    }
 }

@@ -213,4 +213,42 @@ public sealed class TcpUdpPeerTransportTests
         var act = async () => await other.ConnectAsync(new IPEndPoint(IPAddress.Loopback, freePort), deadline.Token);
         await act.Should().ThrowAsync<SocketException>();
     }
+
+    [Fact]
+    public async Task Disposing_ends_the_datagram_and_accept_enumerations_and_closes_open_streams()
+    {
+        using var deadline = Deadline();
+        var server = Plain();
+        await using var client = Plain();
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, deadline.Token);
+        var accepted = await server.AcceptOneAsync(deadline.Token);
+        var datagrams = Task.Run(async () =>
+        {
+            var count = 0;
+            await foreach (var unused in server.ReceiveDatagramsAsync(deadline.Token))
+            {
+                count++;
+            }
+
+            return count;
+        });
+        var accepts = Task.Run(async () =>
+        {
+            var count = 0;
+            await foreach (var unused in server.AcceptAsync(deadline.Token))
+            {
+                count++;
+            }
+
+            return count;
+        });
+
+        await server.DisposeAsync();
+        (await datagrams).Should().Be(0);
+        (await accepts).Should().Be(0);
+        (await ObserveEndAsync(connection.Transport.Input, deadline.Token)).Should().NotBeNull();
+        await accepted.DisposeAsync();
+        var send = async () => await server.SendDatagramAsync(client.LocalEndPoint, new byte[1], deadline.Token);
+        await send.Should().ThrowAsync<ObjectDisposedException>();
+    }
 }

@@ -11,8 +11,8 @@ namespace Corrosion.Gossip.Tests;
 
 public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
 {
-    private static TcpUdpPeerTransport Tls(GossipTlsOptions tls, string addr = "127.0.0.1:0") =>
-        TcpUdpPeerTransport.Bind(new GossipTransportOptions { Addr = addr, Tls = tls });
+    private static TcpUdpPeerTransport Tls(GossipTlsOptions tls, string addr = "127.0.0.1:0", ListLoggerProvider? logs = null) =>
+        TcpUdpPeerTransport.Bind(new GossipTransportOptions { Addr = addr, Tls = tls }, logs);
 
     /// <summary>
     /// Sends a line and reads the echo. A refused peer fails in the handshake, or (TLS 1.3 with client certificates, where the
@@ -108,7 +108,8 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
     public async Task Mutual_tls_refuses_a_peer_without_a_client_certificate_and_accepts_a_good_one()
     {
         using var deadline = Deadline();
-        await using var server = Tls(pki.Cluster.Tls(mutual: true));
+        using var logs = new ListLoggerProvider();
+        await using var server = Tls(pki.Cluster.Tls(mutual: true), logs: logs);
         await using var noCertificate = Tls(pki.Cluster.Tls(mutual: false));
         await using var good = Tls(pki.Cluster.Tls(mutual: true));
         var accepted = new List<IPeerConnection>();
@@ -124,6 +125,7 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
         (await TryEchoAsync(noCertificate, server, deadline.Token)).Should().StartWith("refused");
         await Eventually.UntilAsync(() => server.FailedHandshakes == 1, TimeSpan.FromSeconds(10), "the server to refuse the peer without a client certificate");
         accepted.Should().BeEmpty();
+        logs.Entries.Should().Contain(e => e.EventId.Id == 2001 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
 
         (await TryEchoAsync(good, server, deadline.Token)).Should().Be("hello over tls");
         accepted.Should().ContainSingle().Which.RemoteCertificate!.Subject.Should().Be("CN=Corrosion client");
@@ -228,5 +230,26 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
         await raw.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, node.LocalEndPoint, deadline.Token);
 
         await Eventually.UntilAsync(() => node.UnauthenticatedDatagramsDropped == 1, TimeSpan.FromSeconds(10), "the stale datagram dropped");
+    }
+
+    [Fact]
+    public async Task Garbage_instead_of_a_tls_hello_is_logged_and_the_listener_keeps_accepting()
+    {
+        using var deadline = Deadline();
+        await using var server = Tls(pki.Cluster.Tls());
+        await using var client = Tls(pki.Cluster.Tls());
+        var serving = ServeEchoAsync(server, deadline.Token);
+
+        using (var junk = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await junk.ConnectAsync(server.LocalEndPoint, deadline.Token);
+            await junk.SendAsync(new byte[] { 1, 7, 0, 0, 0, 3, 1, 2, 3, 0x16, 0x03, 0x01, 0xFF, 0xFF }, deadline.Token);
+            junk.Shutdown(SocketShutdown.Send);
+            await Eventually.UntilAsync(() => server.FailedHandshakes == 1, TimeSpan.FromSeconds(10), "the junk handshake to fail");
+        }
+
+        (await TryEchoAsync(client, server, deadline.Token)).Should().Be("hello over tls");
+        await server.DisposeAsync();
+        await serving;
     }
 }

@@ -148,7 +148,7 @@ public sealed class QuicPeerTransport : IPeerTransport
         {
             BinaryPrimitives.WriteUInt16BigEndian(buffer, (ushort)((IPEndPoint)LocalEndPoint).Port);
             payload.Span.CopyTo(buffer.AsSpan(DatagramHeaderSize));
-            var stream = await OpenStreamAsync(ToIp(destination), QuicStreamType.Unidirectional, cancellationToken).ConfigureAwait(false);
+            var (stream, _) = await OpenStreamAsync(ToIp(destination), QuicStreamType.Unidirectional, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
                 await stream.WriteAsync(buffer.AsMemory(0, payload.Length + DatagramHeaderSize), completeWrites: true, cancellationToken).ConfigureAwait(false);
@@ -167,8 +167,7 @@ public sealed class QuicPeerTransport : IPeerTransport
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var target = ToIp(destination);
-        var stream = await OpenStreamAsync(target, QuicStreamType.Bidirectional, cancellationToken).ConfigureAwait(false);
-        var connection = await GetConnectionAsync(target, cancellationToken).ConfigureAwait(false);
+        var (stream, connection) = await OpenStreamAsync(target, QuicStreamType.Bidirectional, cancellationToken).ConfigureAwait(false);
         return new StreamPeerConnection(stream, CompleteWrites(stream), target, _tls is null ? null : connection.RemoteCertificate as X509Certificate2, _options.IdleTimeout, _timeProvider, _logger);
     }
 
@@ -269,14 +268,14 @@ public sealed class QuicPeerTransport : IPeerTransport
         _ => throw new ArgumentException($"QUIC peers are addressed by IPEndPoint, got {endPoint.GetType().Name}", nameof(endPoint)),
     };
 
-    private async ValueTask<QuicStream> OpenStreamAsync(IPEndPoint target, QuicStreamType type, CancellationToken cancellationToken)
+    private async ValueTask<(QuicStream Stream, QuicConnection Connection)> OpenStreamAsync(IPEndPoint target, QuicStreamType type, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             var connection = await GetConnectionAsync(target, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await connection.OpenOutboundStreamAsync(type, cancellationToken).ConfigureAwait(false);
+                return (await connection.OpenOutboundStreamAsync(type, cancellationToken).ConfigureAwait(false), connection);
             }
             catch (QuicException) when (attempt == 0)
             {

@@ -353,7 +353,18 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
 
     private async Task HandshakeAsync(Socket socket, CancellationToken stopping)
     {
-        var remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        IPEndPoint remote;
+        try
+        {
+            remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer reset the connection before we looked at it.
+            socket.Dispose();
+            return;
+        }
+
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         X509Certificate2? remoteCertificate = null;
         if (_tls is not null)
