@@ -1,0 +1,935 @@
+using System.Diagnostics;
+using Corrosion.Logging;
+using Corrosion.Options;
+using Corrosion.Schema;
+using Corrosion.Storage;
+using Microsoft.Extensions.Logging;
+using static Corrosion.Storage.SqlText;
+
+namespace Corrosion.Crdt;
+
+/// <summary>
+/// The writer side of a node: owns the single writer connection, captures local changes through triggers under
+/// one db_version per transaction, merges remote changes with cr-sqlite's rules and keeps version bookkeeping.
+/// Not thread-safe: <see cref="CorrosionNode"/> serializes every call.
+/// </summary>
+internal sealed class CrdtStore : IDisposable
+{
+    private const int MaxCachedClientStatements = 512;
+
+    private readonly SqliteConnection _db;
+    private readonly ILogger _logger;
+    private readonly HybridLogicalClock _clock;
+    private readonly CorrosionOptions _options;
+    private readonly StatementAuthorizer _authorizer;
+    private readonly Dictionary<string, CrrTable> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<ActorId, long> _ordinals = [];
+    private readonly Dictionary<long, ActorId> _actorsByOrdinal = [];
+    private readonly Dictionary<string, SqliteStatement> _clientStatements = new(StringComparer.Ordinal);
+
+    // Per-transaction capture state, read by the functions our triggers call.
+    private bool _syncBit;
+    private long _pendingDbVersion;
+    private long _seq;
+
+    private CrdtStore(SqliteConnection db, CorrosionOptions options, TimeProvider time, ILogger logger)
+    {
+        _db = db;
+        _options = options;
+        _logger = logger;
+        _clock = new HybridLogicalClock(time);
+        _authorizer = StatementAuthorizer.Install(db, name => _tables.ContainsKey(name));
+    }
+
+    public ActorId ActorId { get; private set; }
+
+    /// <summary>The highest local version committed.</summary>
+    public long DbVersion { get; private set; }
+
+    public VersionBookkeeping Bookkeeping { get; } = new();
+
+    public IReadOnlyDictionary<string, CrrTable> Tables => _tables;
+
+    internal SqliteConnection Connection => _db;
+
+    internal HybridLogicalClock Clock => _clock;
+
+    public static CrdtStore Open(CorrosionOptions options, TimeProvider time, ILogger logger)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var db = SqliteConnection.Open(options.DatabasePath, readOnly: false, options.BusyTimeout);
+        try
+        {
+            var store = new CrdtStore(db, options, time, logger);
+            store.Initialize();
+            return store;
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private void Initialize()
+    {
+        _db.Execute("PRAGMA journal_mode = WAL");
+        _db.Execute("PRAGMA synchronous = NORMAL");
+        _db.Execute("PRAGMA recursive_triggers = ON");
+        _db.Execute("PRAGMA foreign_keys = OFF");
+        _db.Execute("PRAGMA journal_size_limit = 1073741824");
+        _db.Execute($"PRAGMA cache_size = {_options.CacheSizeKib}");
+        RegisterFunctions();
+
+        _db.Execute("BEGIN IMMEDIATE");
+        try
+        {
+            foreach (var ddl in InternalTables.Ddl)
+            {
+                _db.Execute(ddl);
+            }
+
+            _db.Execute("INSERT OR IGNORE INTO crsql_master (key, value) VALUES ('crsqlite_version', ?1)", InternalTables.CrsqliteVersion);
+            _db.Execute("INSERT OR IGNORE INTO crsql_master (key, value) VALUES ('config.merge-equal-values', 1)");
+            var site = _db.Scalar("SELECT site_id FROM crsql_site_id WHERE ordinal = 0");
+            if (site.IsNull)
+            {
+                ActorId = ActorId.NewRandom();
+                _db.Execute("INSERT INTO crsql_site_id (site_id, ordinal) VALUES (?1, 0)", ActorId.ToByteArray());
+            }
+            else
+            {
+                ActorId = new ActorId(site.AsBlob);
+            }
+
+            LoadTables();
+            RecreateChangesView();
+            _db.Execute("COMMIT");
+        }
+        catch
+        {
+            _db.Execute("ROLLBACK");
+            throw;
+        }
+
+        using (var sites = _db.PrepareUncached("SELECT site_id, ordinal FROM crsql_site_id"))
+        {
+            while (sites.Step())
+            {
+                var actor = new ActorId(sites.GetBlobSpan(0));
+                _ordinals[actor] = sites.GetInt64(1);
+                _actorsByOrdinal[sites.GetInt64(1)] = actor;
+            }
+        }
+
+        Bookkeeping.Load(_db);
+        DbVersion = Bookkeeping.HeadOf(ActorId);
+    }
+
+    private void RegisterFunctions()
+    {
+        _db.CreateFunction("crsql_internal_sync_bit", () => _syncBit ? 1L : 0L);
+        _db.CreateFunction("crsql_next_db_version", () =>
+        {
+            if (_pendingDbVersion == 0)
+            {
+                _pendingDbVersion = DbVersion + 1;
+            }
+
+            return _pendingDbVersion;
+        });
+        _db.CreateFunction("crsql_increment_and_get_seq", () => _seq++);
+        _db.CreateFunction("crsql_pack_columns", -1, deterministic: true, args => PackedPk.Pack(args));
+        _db.CreateFunction("crsql_site_id", () => ActorId.ToByteArray());
+        _db.CreateFunction("crsql_db_version", () => DbVersion);
+    }
+
+    private void LoadTables()
+    {
+        _tables.Clear();
+        using var rows = _db.PrepareUncached("SELECT tbl_name, sql, source FROM __corro_schema WHERE type = 'table' ORDER BY tbl_name");
+        var found = new List<(string Name, string Sql, string Source)>();
+        while (rows.Step())
+        {
+            found.Add((rows.GetText(0), rows.GetText(1), rows.GetText(2)));
+        }
+
+        foreach (var (name, sql, source) in found)
+        {
+            _tables[name] = new CrrTable(TableIntrospector.Read(_db, name, sql, source));
+        }
+    }
+
+    /// <summary>The schema as applied to this database (what the next schema diff starts from).</summary>
+    public SchemaDefinition CurrentSchema()
+    {
+        var tables = new Dictionary<string, TableSchema>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, table) in _tables)
+        {
+            var indexes = new List<IndexSchema>();
+            using var rows = _db.PrepareUncached("SELECT name, sql FROM __corro_schema WHERE type = 'index' AND tbl_name = ?1 ORDER BY name");
+            rows.Bind(1, name);
+            while (rows.Step())
+            {
+                indexes.Add(new IndexSchema(rows.GetText(0), name, rows.GetText(1)));
+            }
+
+            tables[name] = table.Schema with { Indexes = indexes };
+        }
+
+        return new SchemaDefinition(tables);
+    }
+
+    /// <summary>Applies a computed migration in one transaction; on any failure nothing changes.</summary>
+    public SchemaApplyResult ApplySchema(IReadOnlyList<SchemaChange> changes)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var created = new List<string>();
+        var altered = new List<string>();
+        var messages = new List<string>();
+        if (changes.Count == 0)
+        {
+            return new SchemaApplyResult(created, altered, messages, Stopwatch.GetElapsedTime(started));
+        }
+
+        BeginWrite();
+        try
+        {
+            foreach (var change in changes)
+            {
+                switch (change)
+                {
+                    case SchemaChange.CreateTable(var table):
+                        CreateCrr(table);
+                        created.Add(table.Name);
+                        break;
+                    case SchemaChange.AddColumn(var table, _, var alterSql):
+                        _db.Execute(alterSql);
+                        _db.Execute("UPDATE __corro_schema SET sql = ?1, source = ?2 WHERE tbl_name = ?3 AND type = 'table'", table.Sql, table.Source, table.Name);
+                        _tables[table.Name] = new CrrTable(TableIntrospector.Read(_db, table.Name, table.Sql, table.Source));
+                        foreach (var ddl in _tables[table.Name].TriggerDdl())
+                        {
+                            _db.Execute(ddl);
+                        }
+
+                        if (!altered.Contains(table.Name))
+                        {
+                            altered.Add(table.Name);
+                        }
+
+                        break;
+                    case SchemaChange.DropIndex(var name, var tableName):
+                        _db.Execute($"DROP INDEX IF EXISTS {Id(name)}");
+                        _db.Execute("DELETE FROM __corro_schema WHERE type = 'index' AND name = ?1", name);
+                        messages.Add($"dropped index '{name}' on '{tableName}'");
+                        break;
+                    case SchemaChange.CreateIndex(var index):
+                        _db.Execute(index.Sql);
+                        _db.Execute(
+                            "INSERT OR REPLACE INTO __corro_schema (tbl_name, type, name, sql, source) VALUES (?1, 'index', ?2, ?3, '')",
+                            index.Table, index.Name, index.Sql);
+                        messages.Add($"created index '{index.Name}' on '{index.Table}'");
+                        break;
+                }
+            }
+
+            RecreateChangesView();
+            var changeset = FinishLocalVersion();
+            _db.Execute("COMMIT");
+            CommitLocalVersion(changeset);
+        }
+        catch (Exception ex)
+        {
+            RollbackWrite();
+            LoadTables();
+            throw ex as SchemaException ?? new SchemaException($"applying the schema failed, nothing was changed: {ex.Message}", ex);
+        }
+        finally
+        {
+            _db.ClearStatementCache();
+            ClearClientStatements();
+        }
+
+        return new SchemaApplyResult(created, altered, messages, Stopwatch.GetElapsedTime(started));
+    }
+
+    private void CreateCrr(TableSchema table)
+    {
+        var adopted = TableIntrospector.TableExists(_db, table.Name);
+        if (adopted)
+        {
+            var existing = TableIntrospector.ReadColumns(_db, table.Name);
+            if (!existing.SequenceEqual(table.Columns))
+            {
+                throw new SchemaException(
+                    $"table '{table.Name}' already exists in the database with a different definition than in {table.Source}; nothing was changed");
+            }
+        }
+        else
+        {
+            Log.CreatingTable(_logger, table.Name);
+            _db.Execute(table.Sql);
+        }
+
+        var crr = new CrrTable(TableIntrospector.Read(_db, table.Name, table.Sql, table.Source));
+        _tables[table.Name] = crr;
+        foreach (var ddl in crr.MetadataDdl().Concat(crr.TriggerDdl()))
+        {
+            _db.Execute(ddl);
+        }
+
+        if (adopted)
+        {
+            foreach (var ddl in crr.BackfillDdl())
+            {
+                _db.Execute(ddl);
+            }
+        }
+
+        var updated = _db.Execute(
+            "INSERT OR REPLACE INTO __corro_schema (tbl_name, type, name, sql, source) VALUES (?1, 'table', ?1, ?2, ?3)",
+            table.Name, table.Sql, table.Source);
+        Log.UpdatedSchemaRows(_logger, updated, table.Name);
+    }
+
+    private void RecreateChangesView()
+    {
+        _db.Execute("DROP VIEW IF EXISTS crsql_changes");
+        var selects = _tables.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => t.ChangesViewSelect()).ToList();
+        var body = selects.Count == 0
+            ? "SELECT NULL AS \"table\", NULL AS pk, NULL AS cid, NULL AS val, NULL AS col_version, NULL AS db_version, " +
+              "NULL AS site_id, NULL AS cl, NULL AS seq WHERE 0"
+            : string.Join(" UNION ALL ", selects);
+        _db.Execute($"CREATE VIEW crsql_changes AS {body}");
+    }
+
+    // ---- local transactions ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Runs client statements in one transaction. Returns per-statement results and the committed version's
+    /// changeset (null when nothing changed). Throws <see cref="StatementException"/> after rolling back.
+    /// </summary>
+    public (List<StatementResult> Results, Changeset? Changeset) Execute(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        var results = new List<StatementResult>(statements.Count);
+        BeginWrite();
+        using var registration = cancellationToken.Register(_db.Interrupt);
+        try
+        {
+            for (var i = 0; i < statements.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                results.Add(RunClientStatement(i, statements[i]));
+            }
+
+            var changeset = FinishLocalVersion();
+            _db.Execute("COMMIT");
+            CommitLocalVersion(changeset);
+            return (results, changeset);
+        }
+        catch
+        {
+            RollbackWrite();
+            throw;
+        }
+    }
+
+    private StatementResult RunClientStatement(int index, Statement statement)
+    {
+        var started = Stopwatch.GetTimestamp();
+        SqliteStatement prepared;
+        _authorizer.ClearDenial();
+        _authorizer.Enforcing = true;
+        try
+        {
+            prepared = PrepareClient(statement.Sql);
+        }
+        catch (SqliteException ex)
+        {
+            throw new StatementException(index, statement.Sql, _authorizer.LastDenial ?? ex.Message, ex);
+        }
+        finally
+        {
+            _authorizer.Enforcing = false;
+        }
+
+        try
+        {
+            ParameterBinder.Bind(prepared, statement);
+            var readOnly = prepared.IsReadOnly;
+            while (prepared.Step())
+            {
+            }
+
+            var affected = readOnly ? 0 : _db.Changes;
+            return new StatementResult(affected, Stopwatch.GetElapsedTime(started));
+        }
+        catch (SqliteException ex)
+        {
+            throw new StatementException(index, statement.Sql, ex.Message, ex);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StatementException(index, statement.Sql, ex.Message, ex);
+        }
+        finally
+        {
+            prepared.Reset();
+        }
+    }
+
+    private SqliteStatement PrepareClient(string sql)
+    {
+        if (_clientStatements.TryGetValue(sql, out var cached))
+        {
+            return cached;
+        }
+
+        var statement = _db.PrepareUncached(sql);
+        if (_clientStatements.Count >= MaxCachedClientStatements)
+        {
+            ClearClientStatements();
+        }
+
+        _clientStatements[sql] = statement;
+        return statement;
+    }
+
+    private void ClearClientStatements()
+    {
+        foreach (var statement in _clientStatements.Values)
+        {
+            statement.Dispose();
+        }
+
+        _clientStatements.Clear();
+    }
+
+    private void BeginWrite()
+    {
+        _pendingDbVersion = 0;
+        _seq = 0;
+        _db.Execute("BEGIN IMMEDIATE");
+    }
+
+    private void RollbackWrite()
+    {
+        _syncBit = false;
+        _pendingDbVersion = 0;
+        _seq = 0;
+        if (_db.InTransaction)
+        {
+            _db.Execute("ROLLBACK");
+        }
+    }
+
+    /// <summary>Books the transaction's version (if it wrote anything) and reads its changes back, before COMMIT.</summary>
+    private Changeset? FinishLocalVersion()
+    {
+        if (_pendingDbVersion == 0)
+        {
+            return null;
+        }
+
+        var version = _pendingDbVersion;
+        _db.Execute(
+            "INSERT INTO crsql_db_versions (site_id, db_version) VALUES (?1, ?2) " +
+            "ON CONFLICT DO UPDATE SET db_version = excluded.db_version WHERE excluded.db_version > db_version",
+            ActorId.ToByteArray(), version);
+        var changes = ReadVersionChanges(0, ActorId, version);
+        var lastSeq = changes.Count == 0 ? 0 : changes[^1].Seq;
+        return new Changeset(ActorId, version, changes, 0, lastSeq, lastSeq, _clock.Now());
+    }
+
+    private void CommitLocalVersion(Changeset? changeset)
+    {
+        _pendingDbVersion = 0;
+        _seq = 0;
+        if (changeset is null)
+        {
+            return;
+        }
+
+        DbVersion = changeset.Version;
+        // The local actor's head lives in crsql_db_versions, already written in the transaction.
+        Bookkeeping.MarkKnownInMemory(ActorId, changeset.Version);
+    }
+
+    // ---- reading versions back -------------------------------------------------------------------------------
+
+    private List<Change> ReadVersionChanges(long ordinal, ActorId actor, long version)
+    {
+        var changes = new List<Change>();
+        foreach (var table in _tables.Values)
+        {
+            var statement = _db.Prepare(table.ReadVersionSql);
+            try
+            {
+                statement.Bind(1, ordinal);
+                statement.Bind(2, version);
+                while (statement.Step())
+                {
+                    changes.Add(new Change(
+                        table.Name,
+                        statement.GetBlobSpan(0).ToArray(),
+                        statement.GetText(1),
+                        statement.GetValue(2),
+                        statement.GetInt64(3),
+                        statement.GetInt64(4),
+                        actor,
+                        statement.GetInt64(5),
+                        statement.GetInt64(6)));
+                }
+            }
+            finally
+            {
+                statement.Reset();
+            }
+        }
+
+        changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        return changes;
+    }
+
+    /// <summary>
+    /// What remains of one version of an actor, chunked by <see cref="CorrosionOptions.MaxChangesPerChunk"/>.
+    /// A version held but fully overwritten reads back as a cleared changeset; a version not held as nothing.
+    /// </summary>
+    public List<Changeset> ReadVersion(ActorId actor, long version)
+    {
+        if (!Bookkeeping.Contains(actor, version))
+        {
+            return [];
+        }
+
+        var ordinal = actor == ActorId ? 0 : _ordinals.GetValueOrDefault(actor, -1);
+        var changes = ordinal < 0 ? [] : ReadVersionChanges(ordinal, actor, version);
+        var timestamp = _clock.Now();
+        if (changes.Count == 0)
+        {
+            return [Changeset.Cleared(actor, version, version, timestamp)];
+        }
+
+        var lastSeq = changes[^1].Seq;
+        var chunks = new List<Changeset>();
+        var size = Math.Max(1, _options.MaxChangesPerChunk);
+        long start = 0;
+        for (var i = 0; i < changes.Count; i += size)
+        {
+            var chunk = changes.GetRange(i, Math.Min(size, changes.Count - i));
+            var end = i + size >= changes.Count ? lastSeq : chunk[^1].Seq;
+            chunks.Add(new Changeset(actor, version, chunk, start, end, lastSeq, timestamp));
+            start = end + 1;
+        }
+
+        return chunks;
+    }
+
+    // ---- merging remote changes ------------------------------------------------------------------------------
+
+    /// <summary>Merges changesets in one transaction. Returns what happened and what to publish after commit.</summary>
+    public (ApplyResult Result, List<CommittedChanges> Committed) Apply(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken)
+    {
+        int applied = 0, buffered = 0, skipped = 0, impacted = 0;
+        var committed = new List<CommittedChanges>();
+        BeginWrite();
+        _syncBit = true;
+        try
+        {
+            foreach (var changeset in changesets)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _clock.Observe(changeset.Timestamp);
+                var actor = changeset.ActorId;
+                if (actor == ActorId)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                if (changeset.IsCleared)
+                {
+                    for (var v = changeset.Version; v <= changeset.LastVersion; v++)
+                    {
+                        if (!Bookkeeping.Contains(actor, v))
+                        {
+                            Bookkeeping.MarkKnown(_db, actor, new InclusiveRange(v, v));
+                            DropBuffered(actor, v);
+                        }
+                    }
+
+                    applied++;
+                    continue;
+                }
+
+                if (Bookkeeping.Contains(actor, changeset.Version))
+                {
+                    skipped++;
+                    continue;
+                }
+
+                Validate(changeset);
+                IReadOnlyList<Change> changes;
+                if (changeset.IsComplete)
+                {
+                    changes = changeset.Changes;
+                    DropBuffered(actor, changeset.Version);
+                }
+                else
+                {
+                    BufferChunk(changeset);
+                    buffered++;
+                    var partial = Bookkeeping.RecordChunk(_db, actor, changeset.Version, new InclusiveRange(changeset.SeqStart, changeset.SeqEnd), changeset.LastSeq, changeset.Timestamp);
+                    if (!partial.IsComplete)
+                    {
+                        continue;
+                    }
+
+                    changes = TakeBuffered(actor, changeset.Version);
+                }
+
+                var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                impacted += MergeChanges(changes, tables);
+                Bookkeeping.MarkKnown(_db, actor, new InclusiveRange(changeset.Version, changeset.Version));
+                applied++;
+                var lastSeq = changes.Count == 0 ? 0 : changes.Max(c => c.Seq);
+                committed.Add(new CommittedChanges(
+                    new Changeset(actor, changeset.Version, changes, 0, lastSeq, lastSeq, changeset.Timestamp),
+                    IsLocal: false,
+                    tables));
+            }
+
+            _syncBit = false;
+            _db.Execute("COMMIT");
+        }
+        catch
+        {
+            RollbackWrite();
+            Bookkeeping.Load(_db);
+            LoadOrdinals();
+            throw;
+        }
+
+        return (new ApplyResult(applied, buffered, skipped, impacted), committed);
+    }
+
+    private void Validate(Changeset changeset)
+    {
+        if (changeset.SeqStart < 0 || changeset.SeqEnd < changeset.SeqStart || changeset.LastSeq < changeset.SeqEnd || changeset.Version < 1)
+        {
+            throw new CorrosionException(
+                $"changeset of actor {changeset.ActorId} version {changeset.Version} has invalid seqs {changeset.SeqStart}..={changeset.SeqEnd} (last {changeset.LastSeq})");
+        }
+
+        foreach (var change in changeset.Changes)
+        {
+            if (!_tables.TryGetValue(change.Table, out var table))
+            {
+                throw new CorrosionException($"change for unknown table '{change.Table}' (actor {changeset.ActorId} version {changeset.Version})");
+            }
+
+            if (!change.IsSentinel && !table.ValueColumnSet.Contains(change.Cid))
+            {
+                throw new CorrosionException($"change for unknown column '{change.Table}.{change.Cid}' (actor {changeset.ActorId} version {changeset.Version})");
+            }
+
+            if (change.SiteId != changeset.ActorId || change.DbVersion != changeset.Version)
+            {
+                throw new CorrosionException($"change of '{change.Table}' does not belong to actor {changeset.ActorId} version {changeset.Version}");
+            }
+
+            if (change.Cl < 1 || change.ColVersion < 0)
+            {
+                throw new CorrosionException($"change of '{change.Table}' has an invalid causal length {change.Cl} or col_version {change.ColVersion}");
+            }
+
+            var pk = PackedPk.Unpack(change.Pk);
+            if (pk.Length != table.KeyColumns.Count)
+            {
+                throw new CorrosionException($"change of '{change.Table}' has a primary key of {pk.Length} columns, the table has {table.KeyColumns.Count}");
+            }
+        }
+    }
+
+    private void BufferChunk(Changeset changeset)
+    {
+        var ts = changeset.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var change in changeset.Changes)
+        {
+            _db.Execute(
+                "INSERT OR IGNORE INTO __corro_buffered_changes (\"table\", pk, cid, val, col_version, db_version, site_id, seq, cl, ts) " +
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                change.Table, change.Pk, change.Cid, change.Val, change.ColVersion, change.DbVersion, change.SiteId.ToByteArray(), change.Seq, change.Cl, ts);
+        }
+    }
+
+    private List<Change> TakeBuffered(ActorId actor, long version)
+    {
+        var changes = new List<Change>();
+        var statement = _db.Prepare(
+            "SELECT \"table\", pk, cid, val, col_version, db_version, cl, seq FROM __corro_buffered_changes " +
+            "WHERE site_id = ?1 AND db_version = ?2 ORDER BY seq");
+        try
+        {
+            statement.Bind(1, actor.ToByteArray());
+            statement.Bind(2, version);
+            while (statement.Step())
+            {
+                changes.Add(new Change(
+                    statement.GetText(0), statement.GetBlobSpan(1).ToArray(), statement.GetText(2), statement.GetValue(3),
+                    statement.GetInt64(4), statement.GetInt64(5), actor, statement.GetInt64(6), statement.GetInt64(7)));
+            }
+        }
+        finally
+        {
+            statement.Reset();
+        }
+
+        DropBuffered(actor, version);
+        return changes;
+    }
+
+    private void DropBuffered(ActorId actor, long version)
+    {
+        if (!Bookkeeping.Actors.TryGetValue(actor, out var state) || !state.Partials.ContainsKey(version))
+        {
+            return;
+        }
+
+        _db.Execute("DELETE FROM __corro_buffered_changes WHERE site_id = ?1 AND db_version = ?2", actor.ToByteArray(), version);
+        Bookkeeping.ClearPartial(_db, actor, version);
+    }
+
+    private long OrdinalOf(ActorId actor)
+    {
+        if (actor == ActorId)
+        {
+            return 0;
+        }
+
+        if (_ordinals.TryGetValue(actor, out var ordinal))
+        {
+            return ordinal;
+        }
+
+        _db.Execute("INSERT INTO crsql_site_id (site_id) VALUES (?1)", actor.ToByteArray());
+        ordinal = _db.LastInsertRowId;
+        _ordinals[actor] = ordinal;
+        _actorsByOrdinal[ordinal] = actor;
+        return ordinal;
+    }
+
+    private void LoadOrdinals()
+    {
+        _ordinals.Clear();
+        _actorsByOrdinal.Clear();
+        using var sites = _db.PrepareUncached("SELECT site_id, ordinal FROM crsql_site_id");
+        while (sites.Step())
+        {
+            var actor = new ActorId(sites.GetBlobSpan(0));
+            _ordinals[actor] = sites.GetInt64(1);
+            _actorsByOrdinal[sites.GetInt64(1)] = actor;
+        }
+    }
+
+    private int MergeChanges(IReadOnlyList<Change> changes, HashSet<string> impactedTables)
+    {
+        var merger = new RowMerger(this);
+        var impacted = 0;
+        foreach (var change in changes)
+        {
+            if (merger.Merge(change))
+            {
+                impacted++;
+                impactedTables.Add(_tables[change.Table].Name);
+            }
+        }
+
+        return impacted;
+    }
+
+    /// <summary>Keeps the clock state of the row being merged, so consecutive changes of one row read it once.</summary>
+    private sealed class RowMerger(CrdtStore store)
+    {
+        private readonly Dictionary<string, (long ColVersion, long Site)> _clocks = new(StringComparer.Ordinal);
+        private CrrTable? _table;
+        private byte[]? _pk;
+        private SqlValue[] _keyValues = [];
+        private long? _key;
+        private long _localCl;
+
+        public bool Merge(Change change)
+        {
+            var table = store._tables[change.Table];
+            if (!ReferenceEquals(table, _table) || _pk is null || !_pk.AsSpan().SequenceEqual(change.Pk))
+            {
+                Load(table, change.Pk);
+            }
+
+            var db = store._db;
+            var site = store.OrdinalOf(change.SiteId);
+            if (change.Cl < _localCl)
+            {
+                return false;
+            }
+
+            if (change.Cl % 2 == 0)
+            {
+                if (change.Cl == _localCl)
+                {
+                    return false;
+                }
+
+                var key = EnsureKey();
+                db.Execute(table.DeleteRowSql, _keyValues);
+                db.Execute(table.DropValueClocksSql, key);
+                WriteClock(key, Change.SentinelCid, change.Cl, change, site);
+                _clocks.Clear();
+                _clocks[Change.SentinelCid] = (change.Cl, site);
+                _localCl = change.Cl;
+                return true;
+            }
+
+            if (change.IsSentinel)
+            {
+                if (change.Cl == _localCl)
+                {
+                    return false;
+                }
+
+                Resurrect(change, site);
+                return true;
+            }
+
+            bool wins;
+            if (change.Cl > _localCl)
+            {
+                if (_localCl > 0 || change.Cl > 1)
+                {
+                    Resurrect(change, site);
+                }
+
+                wins = true;
+            }
+            else if (!_clocks.TryGetValue(change.Cid, out var local))
+            {
+                wins = true;
+            }
+            else if (change.ColVersion != local.ColVersion)
+            {
+                wins = change.ColVersion > local.ColVersion;
+            }
+            else
+            {
+                var current = db.Scalar(table.ReadValueSql(change.Cid), _keyValues);
+                var order = change.Val.CompareTo(current);
+                if (order != 0)
+                {
+                    wins = order > 0;
+                }
+                else
+                {
+                    var localActor = store._actorsByOrdinal.GetValueOrDefault(local.Site, store.ActorId);
+                    wins = change.SiteId.CompareTo(localActor) > 0;
+                }
+            }
+
+            if (!wins)
+            {
+                return false;
+            }
+
+            var rowKey = EnsureKey();
+            var arguments = new SqlValue[_keyValues.Length + 1];
+            _keyValues.CopyTo(arguments, 0);
+            arguments[^1] = change.Val;
+            db.Execute(table.UpsertValueSql(change.Cid), arguments);
+            WriteClock(rowKey, change.Cid, change.ColVersion, change, site);
+            _clocks[change.Cid] = (change.ColVersion, site);
+            if (_localCl == 0)
+            {
+                _localCl = 1;
+            }
+
+            return true;
+        }
+
+        private void Resurrect(Change change, long site)
+        {
+            var db = store._db;
+            var key = EnsureKey();
+            db.Execute(_table!.InsertKeyOnlyRowSql, _keyValues);
+            db.Execute(_table.ZeroClocksSql, key);
+            WriteClock(key, Change.SentinelCid, change.Cl, change, site);
+            foreach (var column in _clocks.Keys.ToList())
+            {
+                _clocks[column] = column == Change.SentinelCid ? (change.Cl, site) : (0, _clocks[column].Site);
+            }
+
+            _clocks[Change.SentinelCid] = (change.Cl, site);
+            _localCl = change.Cl;
+        }
+
+        private void WriteClock(long key, string column, long colVersion, Change change, long site) =>
+            store._db.Execute(_table!.WriteClockSql, key, column, colVersion, change.DbVersion, site, change.Seq);
+
+        private long EnsureKey()
+        {
+            if (_key is { } key)
+            {
+                return key;
+            }
+
+            var arguments = new SqlValue[_keyValues.Length + 1];
+            _keyValues.CopyTo(arguments, 0);
+            arguments[^1] = _pk!;
+            store._db.Execute(_table!.InsertKeySql, arguments);
+            _key = store._db.LastInsertRowId;
+            return _key.Value;
+        }
+
+        private void Load(CrrTable table, byte[] pk)
+        {
+            _table = table;
+            _pk = pk;
+            _keyValues = PackedPk.Unpack(pk);
+            _clocks.Clear();
+            var db = store._db;
+            var key = db.Scalar(table.LookupKeySql, _keyValues);
+            _key = key.IsNull ? null : key.AsInteger;
+            _localCl = 0;
+            if (_key is null)
+            {
+                return;
+            }
+
+            var statement = db.Prepare(table.LoadClockSql);
+            try
+            {
+                statement.Bind(1, _key.Value);
+                while (statement.Step())
+                {
+                    _clocks[statement.GetText(0)] = (statement.GetInt64(1), statement.GetInt64(3));
+                }
+            }
+            finally
+            {
+                statement.Reset();
+            }
+
+            _localCl = _clocks.TryGetValue(Change.SentinelCid, out var sentinel) ? sentinel.ColVersion : _clocks.Count > 0 ? 1 : 0;
+        }
+    }
+
+    public void Dispose()
+    {
+        ClearClientStatements();
+        _db.Dispose();
+        _authorizer.Dispose();
+    }
+}

@@ -1,0 +1,235 @@
+using Corrosion.Schema;
+using static Corrosion.Storage.SqlText;
+
+namespace Corrosion.Crdt;
+
+/// <summary>
+/// A conflict-free replicated relation: a schema table plus the SQL that keeps cr-sqlite's metadata for it
+/// (<c>&lt;t&gt;__crsql_clock</c>, <c>&lt;t&gt;__crsql_pks</c>, the capture triggers) and the statements the merge uses.
+/// </summary>
+internal sealed class CrrTable
+{
+    public CrrTable(TableSchema schema)
+    {
+        Schema = schema;
+        Name = schema.Name;
+        KeyColumns = [.. schema.PrimaryKey.Select(c => c.Name)];
+        ValueColumns = [.. schema.NonKeyColumns.Select(c => c.Name)];
+        ClockTable = Name + "__crsql_clock";
+        PksTable = Name + "__crsql_pks";
+        ValueColumnSet = new HashSet<string>(ValueColumns, StringComparer.OrdinalIgnoreCase);
+
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        var keyParams = string.Join(", ", KeyColumns.Select((_, i) => $"?{i + 1}"));
+        var keyMatch = string.Join(" AND ", KeyColumns.Select((c, i) => $"{Id(c)} = ?{i + 1}"));
+        var n = KeyColumns.Count;
+
+        LookupKeySql = $"SELECT __crsql_key FROM {Id(PksTable)} WHERE {keyMatch}";
+        InsertKeySql = $"INSERT INTO {Id(PksTable)} ({keyList}, __corro_pk) VALUES ({keyParams}, ?{n + 1})";
+        LoadClockSql = $"SELECT col_name, col_version, db_version, site_id, seq FROM {Id(ClockTable)} WHERE key = ?1";
+        WriteClockSql =
+            $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " +
+            "ON CONFLICT DO UPDATE SET col_version = excluded.col_version, db_version = excluded.db_version, site_id = excluded.site_id, seq = excluded.seq";
+        ZeroClocksSql = $"UPDATE {Id(ClockTable)} SET col_version = 0 WHERE key = ?1 AND col_name != '-1'";
+        DropValueClocksSql = $"DELETE FROM {Id(ClockTable)} WHERE key = ?1 AND col_name != '-1'";
+        InsertKeyOnlyRowSql = $"INSERT OR IGNORE INTO {Id(Name)} ({keyList}) VALUES ({keyParams})";
+        DeleteRowSql = $"DELETE FROM {Id(Name)} WHERE {keyMatch}";
+        RowExistsSql = $"SELECT 1 FROM {Id(Name)} WHERE {keyMatch}";
+        ReadVersionSql = BuildReadVersionSql();
+    }
+
+    public TableSchema Schema { get; }
+
+    public string Name { get; }
+
+    public IReadOnlyList<string> KeyColumns { get; }
+
+    public IReadOnlyList<string> ValueColumns { get; }
+
+    public IReadOnlySet<string> ValueColumnSet { get; }
+
+    public string ClockTable { get; }
+
+    public string PksTable { get; }
+
+    public string LookupKeySql { get; }
+
+    public string InsertKeySql { get; }
+
+    public string LoadClockSql { get; }
+
+    public string WriteClockSql { get; }
+
+    public string ZeroClocksSql { get; }
+
+    public string DropValueClocksSql { get; }
+
+    public string InsertKeyOnlyRowSql { get; }
+
+    public string DeleteRowSql { get; }
+
+    public string RowExistsSql { get; }
+
+    /// <summary>Changes of one version of one site (by ordinal): pk, cid, val, col_version, db_version, cl, seq.</summary>
+    public string ReadVersionSql { get; }
+
+    private string KeyMatchParams(int offset = 1) =>
+        string.Join(" AND ", KeyColumns.Select((c, i) => $"{Id(c)} = ?{i + offset}"));
+
+    /// <summary>Reads one column of a row by primary key.</summary>
+    public string ReadValueSql(string column) => $"SELECT {Id(column)} FROM {Id(Name)} WHERE {KeyMatchParams()}";
+
+    /// <summary>Writes one column of a row, creating the row when it does not exist.</summary>
+    public string UpsertValueSql(string column)
+    {
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        var keyParams = string.Join(", ", KeyColumns.Select((_, i) => $"?{i + 1}"));
+        return $"INSERT INTO {Id(Name)} ({keyList}, {Id(column)}) VALUES ({keyParams}, ?{KeyColumns.Count + 1}) " +
+               $"ON CONFLICT ({keyList}) DO UPDATE SET {Id(column)} = excluded.{Id(column)}";
+    }
+
+    /// <summary>The clock table, the pk lookup table and their indexes (cr-sqlite's layout).</summary>
+    public IEnumerable<string> MetadataDdl()
+    {
+        var pkDefs = string.Join(", ", Schema.PrimaryKey.Select(c => $"{Id(c.Name)} {c.Type}".TrimEnd()));
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        yield return $"CREATE TABLE IF NOT EXISTS {Id(PksTable)} (__crsql_key INTEGER PRIMARY KEY, {pkDefs}, __corro_pk BLOB NOT NULL)";
+        yield return $"CREATE UNIQUE INDEX IF NOT EXISTS {Id(PksTable + "_pks")} ON {Id(PksTable)} ({keyList})";
+        yield return
+            $"CREATE TABLE IF NOT EXISTS {Id(ClockTable)} (key INTEGER NOT NULL, col_name TEXT NOT NULL, col_version INTEGER NOT NULL, " +
+            "db_version INTEGER NOT NULL, site_id INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, PRIMARY KEY (key, col_name)) WITHOUT ROWID, STRICT";
+        yield return $"CREATE INDEX IF NOT EXISTS {Id(ClockTable + "_dbv_idx")} ON {Id(ClockTable)} (site_id, db_version)";
+    }
+
+    /// <summary>
+    /// The capture triggers. They call functions that exist only on the agent's own connections, so a write from
+    /// a plain <c>sqlite3</c> shell fails instead of silently skipping the CRDT metadata.
+    /// </summary>
+    public IEnumerable<string> TriggerDdl()
+    {
+        foreach (var suffix in new[] { "itrig", "utrig", "dtrig" })
+        {
+            yield return $"DROP TRIGGER IF EXISTS {Id($"{Name}__crsql_{suffix}")}";
+        }
+
+        var table = Id(Name);
+        var clock = Id(ClockTable);
+        var pks = Id(PksTable);
+        string Match(string row) => string.Join(" AND ", KeyColumns.Select(c => $"{Id(c)} = {row}.{Id(c)}"));
+        string KeyOf(string row) => $"(SELECT __crsql_key FROM {pks} WHERE {Match(row)})";
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        string Values(string row) => string.Join(", ", KeyColumns.Select(c => $"{row}.{Id(c)}"));
+        var pkChanged = "(" + string.Join(" OR ", KeyColumns.Select(c => $"NEW.{Id(c)} IS NOT OLD.{Id(c)}")) + ")";
+        const string stamp = "db_version = crsql_next_db_version(), site_id = 0, seq = crsql_increment_and_get_seq()";
+        const string stampExcluded = "db_version = excluded.db_version, site_id = 0, seq = excluded.seq";
+        const string toOdd = "col_version + (CASE WHEN col_version % 2 = 0 THEN 1 ELSE 2 END)";
+        const string toEven = "col_version + (CASE WHEN col_version % 2 = 1 THEN 1 ELSE 2 END)";
+
+        // Statements that record a (re)created row at NEW's key, guarded by an extra condition.
+        IEnumerable<string> Created(string condition)
+        {
+            yield return $"INSERT INTO {pks} ({keyList}, __corro_pk) SELECT {Values("NEW")}, crsql_pack_columns({Values("NEW")}) WHERE {condition} ON CONFLICT DO NOTHING;";
+            if (ValueColumns.Count == 0)
+            {
+                yield return
+                    $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
+                    $"SELECT __crsql_key, '-1', 1, crsql_next_db_version(), 0, crsql_increment_and_get_seq() FROM {pks} WHERE {Match("NEW")} AND {condition} " +
+                    $"ON CONFLICT DO UPDATE SET col_version = {toOdd}, {stampExcluded};";
+                yield break;
+            }
+
+            yield return $"UPDATE {clock} SET col_version = {toOdd}, {stamp} WHERE key = {KeyOf("NEW")} AND col_name = '-1' AND {condition};";
+            foreach (var column in ValueColumns)
+            {
+                yield return
+                    $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
+                    $"SELECT __crsql_key, {Literal(column)}, 1, crsql_next_db_version(), 0, crsql_increment_and_get_seq() FROM {pks} WHERE {Match("NEW")} AND {condition} " +
+                    $"ON CONFLICT DO UPDATE SET col_version = col_version + 1, {stampExcluded};";
+            }
+        }
+
+        // Statements that record a deleted row at OLD's key.
+        IEnumerable<string> Deleted(string condition)
+        {
+            yield return
+                $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
+                $"SELECT __crsql_key, '-1', 2, crsql_next_db_version(), 0, crsql_increment_and_get_seq() FROM {pks} WHERE {Match("OLD")} AND {condition} " +
+                $"ON CONFLICT DO UPDATE SET col_version = {toEven}, {stampExcluded};";
+            yield return $"DELETE FROM {clock} WHERE key = {KeyOf("OLD")} AND col_name != '-1' AND {condition};";
+        }
+
+        yield return
+            $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
+            string.Join("\n  ", Created("1")) + "\nEND";
+
+        var update = new List<string>();
+        foreach (var column in ValueColumns)
+        {
+            var c = Id(column);
+            update.Add(
+                $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
+                $"SELECT __crsql_key, {Literal(column)}, 1, crsql_next_db_version(), 0, crsql_increment_and_get_seq() FROM {pks} WHERE {Match("NEW")} " +
+                $"AND NOT {pkChanged} AND (NEW.{c} IS NOT OLD.{c} OR typeof(NEW.{c}) != typeof(OLD.{c})) " +
+                $"ON CONFLICT DO UPDATE SET col_version = col_version + 1, {stampExcluded};");
+        }
+
+        // A primary key change is a delete of the old key and a create of the new one.
+        update.AddRange(Deleted(pkChanged));
+        update.AddRange(Created(pkChanged));
+        yield return
+            $"CREATE TRIGGER {Id(Name + "__crsql_utrig")} AFTER UPDATE ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
+            string.Join("\n  ", update) + "\nEND";
+
+        yield return
+            $"CREATE TRIGGER {Id(Name + "__crsql_dtrig")} AFTER DELETE ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
+            string.Join("\n  ", Deleted("1")) + "\nEND";
+    }
+
+    /// <summary>The part of the <c>crsql_changes</c> view for this table (plain SQL the stock shell can run).</summary>
+    public string ChangesViewSelect()
+    {
+        var val = ValueColumns.Count == 0
+            ? "NULL"
+            : "CASE c.col_name " + string.Join(" ", ValueColumns.Select(v => $"WHEN {Literal(v)} THEN t.{Id(v)}")) + " END";
+        var join = string.Join(" AND ", KeyColumns.Select(k => $"t.{Id(k)} = p.{Id(k)}"));
+        return
+            $"SELECT {Literal(Name)} AS \"table\", p.__corro_pk AS pk, c.col_name AS cid, {val} AS val, c.col_version AS col_version, " +
+            "c.db_version AS db_version, s.site_id AS site_id, COALESCE(sen.col_version, 1) AS cl, c.seq AS seq " +
+            $"FROM {Id(ClockTable)} c JOIN {Id(PksTable)} p ON p.__crsql_key = c.key " +
+            $"LEFT JOIN {Id(Name)} t ON {join} " +
+            "LEFT JOIN crsql_site_id s ON s.ordinal = c.site_id " +
+            $"LEFT JOIN {Id(ClockTable)} sen ON sen.key = c.key AND sen.col_name = '-1'";
+    }
+
+    private string BuildReadVersionSql()
+    {
+        var val = ValueColumns.Count == 0
+            ? "NULL"
+            : "CASE c.col_name " + string.Join(" ", ValueColumns.Select(v => $"WHEN {Literal(v)} THEN t.{Id(v)}")) + " END";
+        var join = string.Join(" AND ", KeyColumns.Select(k => $"t.{Id(k)} = p.{Id(k)}"));
+        return
+            $"SELECT p.__corro_pk, c.col_name, {val}, c.col_version, c.db_version, COALESCE(sen.col_version, 1), c.seq " +
+            $"FROM {Id(ClockTable)} c JOIN {Id(PksTable)} p ON p.__crsql_key = c.key " +
+            $"LEFT JOIN {Id(Name)} t ON {join} " +
+            $"LEFT JOIN {Id(ClockTable)} sen ON sen.key = c.key AND sen.col_name = '-1' " +
+            "WHERE c.site_id = ?1 AND c.db_version = ?2";
+    }
+
+    /// <summary>Clock rows for rows that exist but have no metadata yet (a table adopted with data in it).</summary>
+    public IEnumerable<string> BackfillDdl()
+    {
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        var tKeys = string.Join(", ", KeyColumns.Select(k => $"t.{Id(k)}"));
+        yield return
+            $"INSERT INTO {Id(PksTable)} ({keyList}, __corro_pk) SELECT {tKeys}, crsql_pack_columns({tKeys}) FROM {Id(Name)} t WHERE true " +
+            "ON CONFLICT DO NOTHING";
+        var join = string.Join(" AND ", KeyColumns.Select(k => $"t.{Id(k)} = p.{Id(k)}"));
+        foreach (var column in ValueColumns.Count == 0 ? ["-1"] : ValueColumns)
+        {
+            yield return
+                $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) " +
+                $"SELECT p.__crsql_key, {Literal(column)}, 1, crsql_next_db_version(), 0, crsql_increment_and_get_seq() " +
+                $"FROM {Id(Name)} t JOIN {Id(PksTable)} p ON {join} WHERE true ON CONFLICT DO NOTHING";
+        }
+    }
+}

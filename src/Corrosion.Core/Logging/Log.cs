@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Logging;
+
+/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1009).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1000, EventName = "CreatingTable", Level = LogLevel.Information, Message = "creating table '{Table}'")]
+    public static partial void CreatingTable(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 1001, EventName = "UpdatedSchemaRows", Level = LogLevel.Information, Message = "updated {Rows} rows in __corro_schema for table {Table}")]
+    public static partial void UpdatedSchemaRows(ILogger logger, int rows, string table);
+
+    [LoggerMessage(EventId = 1002, EventName = "NodeOpened", Level = LogLevel.Information, Message = "Actor ID: {ActorId}")]
+    public static partial void NodeOpened(ILogger logger, string actorId);
+
+    [LoggerMessage(EventId = 1003, EventName = "SchemaApplied", Level = LogLevel.Information, Message = "Applied schema in {Seconds}s")]
+    public static partial void SchemaApplied(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 1004, EventName = "SchemaMessage", Level = LogLevel.Information, Message = "{Message}")]
+    public static partial void SchemaMessage(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 1005, EventName = "DatabaseOpened", Level = LogLevel.Information, Message = "Opened database {Path} (SQLite {SqliteVersion})")]
+    public static partial void DatabaseOpened(ILogger logger, string path, string sqliteVersion);
+
+    [LoggerMessage(EventId = 1006, EventName = "ChangesetsApplied", Level = LogLevel.Debug, Message = "applied {Versions} versions ({Changes} changes won, {Buffered} chunks buffered, {Skipped} skipped)")]
+    public static partial void ChangesetsApplied(ILogger logger, int versions, int changes, int buffered, int skipped);
+
+    [LoggerMessage(EventId = 1007, EventName = "TransactionCommitted", Level = LogLevel.Debug, Message = "committed version {Version} with {Changes} changes")]
+    public static partial void TransactionCommitted(ILogger logger, long version, int changes);
+
+    [LoggerMessage(EventId = 1008, EventName = "NodeClosed", Level = LogLevel.Information, Message = "Closed database {Path}")]
+    public static partial void NodeClosed(ILogger logger, string path);
+}

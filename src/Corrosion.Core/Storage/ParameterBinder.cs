@@ -1,0 +1,37 @@
+namespace Corrosion.Storage;
+
+/// <summary>Binds a <see cref="Statement"/>'s positional or named parameters to a prepared statement.</summary>
+internal static class ParameterBinder
+{
+    public static void Bind(SqliteStatement prepared, Statement statement)
+    {
+        var expected = prepared.ParameterCount;
+        if (statement.NamedParameters is { Count: > 0 } named)
+        {
+            for (var i = 1; i <= expected; i++)
+            {
+                var name = prepared.ParameterName(i)
+                    ?? throw new ArgumentException($"parameter {i} is positional but only named parameters were given");
+                if (!named.TryGetValue(name, out var value) && !named.TryGetValue(name[1..], out value))
+                {
+                    throw new ArgumentException($"no value given for parameter '{name}'");
+                }
+
+                prepared.Bind(i, value);
+            }
+
+            return;
+        }
+
+        var parameters = statement.Parameters;
+        if (parameters.Count > expected)
+        {
+            throw new ArgumentException($"the statement takes {expected} parameter(s) but {parameters.Count} were given");
+        }
+
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            prepared.Bind(i + 1, parameters[i]);
+        }
+    }
+}
