@@ -1,0 +1,37 @@
+using Corrosion.Host.Config;
+using Corrosion.Host.Logging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Host.Cli;
+
+/// <summary>Logs the agent's start-up lines (version, config in use) before the other services start.</summary>
+internal sealed class AgentStartup : IHostedService
+{
+    private readonly LoadedConfig _loaded;
+    private readonly ILogger _logger;
+
+    public AgentStartup(LoadedConfig loaded, ILoggerFactory loggerFactory)
+    {
+        _loaded = loaded;
+        _logger = loggerFactory.CreateLogger("Corrosion.Host.Agent");
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Log.StartingAgent(_logger, CorrosionCli.Version);
+        if (_loaded.IsEmbeddedDefault)
+        {
+            Log.DefaultConfigInUse(_logger, ConfigLoader.DefaultPath, Path.GetDirectoryName(_loaded.Config.Db.Path) ?? _loaded.Config.Db.Path);
+        }
+        else
+        {
+            Log.UsingConfig(_logger, _loaded.Source);
+        }
+
+        Log.GossipNotAvailable(_logger, _loaded.Config.Gossip.Addr.ToString());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+
+namespace Corrosion.Host.Cli;
+
+/// <summary>
+/// Commands the original CLI has that this version does not implement yet. They parse their documented arguments
+/// (so <c>--help</c> is right) and then say so honestly: a message on stderr and exit code 2.
+/// </summary>
+internal static class NotImplementedCommands
+{
+    public static Command Template(CliContext context)
+    {
+        var templates = new Argument<string[]>("TEMPLATE") { Arity = ArgumentArity.ZeroOrMore, Description = "src.rhai:dest[:cmd]" };
+        var once = new Option<bool>("--once", "-o") { Description = "Render once and exit" };
+        return NotYet(context, new Command("template", "Render templates from Corrosion data, re-rendering on changes") { templates, once });
+    }
+
+    public static Command Backup(CliContext context)
+    {
+        var path = new Argument<string>("PATH");
+        return NotYet(context, new Command("backup", "Backup the Corrosion DB") { path });
+    }
+
+    public static Command Restore(CliContext context)
+    {
+        var path = new Argument<string>("PATH");
+        var self = new Option<bool>("--self-actor-id") { Description = "Keep the backup's own actor id as this node's" };
+        var actor = new Option<string?>("--actor-id") { Description = "Make this actor id (UUID) this node's", HelpName = "ACTOR_ID" };
+        return NotYet(context, new Command("restore", "Restore the Corrosion DB from a backup") { path, self, actor });
+    }
+
+    public static Command Tls(CliContext context)
+    {
+        var caGenerate = NotYet(context, new Command("generate", "Generate a TLS certificate authority"), "tls ca generate");
+        var ip = new Argument<string>("IP");
+        var serverGenerate = NotYet(context, new Command("generate", "Generate a TLS server certificate from a CA") { ip, CaKey(), CaCert() }, "tls server generate");
+        var clientGenerate = NotYet(context, new Command("generate", "Generate a TLS certificate from a CA") { CaKey(), CaCert() }, "tls client generate");
+        return new Command("tls", "Tls-related commands")
+        {
+            new Command("ca", "TLS certificate authority commands") { caGenerate },
+            new Command("server", "TLS server certificate commands") { serverGenerate },
+            new Command("client", "TLS client certificate commands (for mutual TLS)") { clientGenerate },
+        };
+    }
+
+    private static Option<string> CaKey() => new("--ca-key") { Required = true, HelpName = "CA_KEY" };
+
+    private static Option<string> CaCert() => new("--ca-cert") { Required = true, HelpName = "CA_CERT" };
+
+    private static Command NotYet(CliContext context, Command command, string? name = null)
+    {
+        var shown = name ?? command.Name;
+        command.SetAction(_ =>
+        {
+            context.Console.Error.WriteLine($"corrosion {shown}: not implemented yet in this version");
+            return ExitCodes.NotImplemented;
+        });
+        return command;
+    }
+}
