@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using Corrosion.Crdt;
+using Corrosion.Logging;
+using Corrosion.Options;
+using Corrosion.Schema;
+using Corrosion.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Corrosion;
+
+/// <summary>
+/// The engine behind <see cref="ICorrosionNode"/>: one writer (every write is serialized), a pool of readers,
+/// schema files applied at start and on reload, and a feed of committed changes.
+/// </summary>
+public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
+{
+    private readonly CorrosionOptions _options;
+    private readonly ILogger<CorrosionNode> _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ChangeFeed _feed = new();
+    private CrdtStore? _store;
+    private ReaderPool? _readers;
+
+    public CorrosionNode(IOptions<CorrosionOptions> options, ILogger<CorrosionNode>? logger = null, TimeProvider? time = null)
+    {
+        _options = options.Value;
+        _logger = logger ?? NullLogger<CorrosionNode>.Instance;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Opens a node without dependency injection: the database, then the schema files.</summary>
+    public static async Task<CorrosionNode> OpenAsync(CorrosionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        var node = new CorrosionNode(Microsoft.Extensions.Options.Options.Create(options), loggerFactory?.CreateLogger<CorrosionNode>(), time);
+        try
+        {
+            await node.StartAsync(cancellationToken).ConfigureAwait(false);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ActorId ActorId => Store.ActorId;
+
+    public string DatabasePath => _options.DatabasePath;
+
+    public IChangeFeed Changes => _feed;
+
+    /// <summary>True once <see cref="StartAsync"/> has opened the database.</summary>
+    public bool IsStarted => _store is not null;
+
+    private CrdtStore Store => _store ?? throw new InvalidOperationException("the Corrosion node is not started");
+
+    /// <summary>Opens the database and applies the schema files. Called by the hosted service at start.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(_options.DatabasePath))
+        {
+            throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), ["db.path is required"]);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_store is not null)
+            {
+                return;
+            }
+
+            var store = CrdtStore.Open(_options, _time, _logger);
+            Log.DatabaseOpened(_logger, _options.DatabasePath, SqliteRuntime.Version);
+            Log.NodeOpened(_logger, store.ActorId.ToString());
+            try
+            {
+                ApplySchemaFiles(store);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+
+            _readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout);
+            _store = store;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private SchemaApplyResult ApplySchemaFiles(CrdtStore store)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var wanted = SchemaParser.Parse(SchemaFileLoader.Load(_options.SchemaPaths));
+        var changes = SchemaDiff.Compute(store.CurrentSchema(), wanted);
+        var result = store.ApplySchema(changes);
+        foreach (var message in result.Messages)
+        {
+            Log.SchemaMessage(_logger, message);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        Log.SchemaApplied(_logger, elapsed.TotalSeconds);
+        return result with { Elapsed = elapsed };
+    }
+
+    public async Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ApplySchemaFiles(Store);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<TransactionResult> ExecuteAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        if (statements.Count == 0)
+        {
+            throw new StatementException(0, string.Empty, "at least 1 statement is required");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var store = Store;
+            var (results, changeset) = store.Execute(statements, cancellationToken);
+            if (changeset is not null)
+            {
+                Log.TransactionCommitted(_logger, changeset.Version, changeset.Changes.Count);
+                _feed.Publish(new CommittedChanges(changeset, IsLocal: true, changeset.Changes.Select(c => c.Table).ToHashSet(StringComparer.OrdinalIgnoreCase)));
+            }
+
+            return new TransactionResult(results, Stopwatch.GetElapsedTime(started), changeset?.Version, store.ActorId);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<QueryResult> QueryAsync(Statement statement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        _ = Store;
+        var readers = _readers!;
+        var started = Stopwatch.GetTimestamp();
+        var connection = await readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        SqliteStatement? prepared = null;
+        try
+        {
+            try
+            {
+                prepared = connection.PrepareUncached(statement.Sql);
+            }
+            catch (SqliteException ex)
+            {
+                throw new StatementException(0, statement.Sql, ex.Message, ex);
+            }
+
+            if (!prepared.IsReadOnly)
+            {
+                throw new StatementException(0, statement.Sql, "only read-only statements are allowed in queries; use transactions to write");
+            }
+
+            bool hasRow;
+            try
+            {
+                ParameterBinder.Bind(prepared, statement);
+                hasRow = prepared.Step();
+            }
+            catch (Exception ex) when (ex is SqliteException or ArgumentException)
+            {
+                throw new StatementException(0, statement.Sql, ex.Message, ex);
+            }
+
+            var columns = Enumerable.Range(0, prepared.ColumnCount).Select(prepared.ColumnName).ToArray();
+            var owned = prepared;
+            prepared = null;
+            return new QueryResult(owned, columns, hasRow, Stopwatch.GetElapsedTime(started), () =>
+            {
+                owned.Dispose();
+                readers.Return(connection);
+            });
+        }
+        catch
+        {
+            prepared?.Dispose();
+            readers.Return(connection);
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Store.ReadVersion(actorId, version);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<ApplyResult> ApplyChangesetsAsync(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changesets);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (result, committed) = Store.Apply(changesets, cancellationToken);
+            Log.ChangesetsApplied(_logger, result.AppliedVersions, result.ImpactedChanges, result.BufferedChunks, result.SkippedVersions);
+            foreach (var changes in committed)
+            {
+                _feed.Publish(changes);
+            }
+
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Store.Bookkeeping.Snapshot(Store.ActorId);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _feed.Complete();
+            _readers?.Dispose();
+            _readers = null;
+            if (_store is not null)
+            {
+                _store.Dispose();
+                _store = null;
+                Log.NodeClosed(_logger, _options.DatabasePath);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Corrosion.DependencyInjection;
+
+/// <summary>Returned by <c>AddCorrosion()</c> so that other parts (HTTP API, gossip) chain onto it.</summary>
+public interface ICorrosionBuilder
+{
+    IServiceCollection Services { get; }
+}
+
+internal sealed class CorrosionBuilder(IServiceCollection services) : ICorrosionBuilder
+{
+    public IServiceCollection Services { get; } = services;
+}

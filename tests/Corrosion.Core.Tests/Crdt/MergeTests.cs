@@ -1,0 +1,195 @@
+using Corrosion.Crdt;
+using Corrosion.Storage;
+using Corrosion.TestKit;
+
+namespace Corrosion.Core.Tests.Crdt;
+
+public sealed class MergeTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task<List<string>> RowsAsync(ICorrosionNode node, string sql)
+    {
+        await using var query = await node.QueryAsync(sql);
+        var rows = new List<string>();
+        await foreach (var row in query.ReadRowsAsync())
+        {
+            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
+        }
+
+        return rows;
+    }
+
+    private static async Task SyncAsync(ICorrosionNode from, ICorrosionNode to)
+    {
+        var state = await from.GetSyncStateAsync();
+        foreach (var (actor, head) in state.Heads)
+        {
+            for (var v = 1; v <= head; v++)
+            {
+                await to.ApplyChangesetsAsync(await from.ReadChangesetsAsync(actor, v));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Changes_replicate_and_reapplying_is_a_no_op()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES (?, ?)", [SqlValue.FromText("some-id"), SqlValue.FromText("Write some Corrosion docs!")])]);
+
+        var changeset = await a.ReadChangesetsAsync(a.ActorId, 1);
+        var first = await b.ApplyChangesetsAsync(changeset);
+        first.Should().Be(new ApplyResult(1, 0, 0, 2));
+        var again = await b.ApplyChangesetsAsync(changeset);
+        again.Should().Be(new ApplyResult(0, 0, 1, 0));
+
+        (await RowsAsync(b, "SELECT * FROM todos")).Should().Equal("some-id|Write some Corrosion docs!|");
+        (await RowsAsync(b, "SELECT key, col_name, col_version, db_version, site_id, seq FROM todos__crsql_clock ORDER BY seq"))
+            .Should().Equal("1|title|1|1|1|0", "1|completed_at|1|1|1|1");
+        (await b.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Equal_col_version_conflict_is_won_by_the_bigger_value_on_both_sides()
+    {
+        // The spec's example: 'started' vs 'destroyed' at col_version 2; 'started' is bigger and wins everywhere.
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Machines);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Machines);
+        await a.ExecuteAsync(["INSERT INTO my_machines (id, name, status) VALUES (1, 'meow', 'created')"]);
+        await SyncAsync(a, b);
+        await a.ExecuteAsync(["UPDATE my_machines SET status = 'started' WHERE name = 'meow'"]);
+        await b.ExecuteAsync(["UPDATE my_machines SET status = 'destroyed' WHERE name = 'meow'"]);
+
+        await SyncAsync(a, b);
+        await SyncAsync(b, a);
+
+        (await RowsAsync(a, "SELECT status FROM my_machines")).Should().Equal("started");
+        (await RowsAsync(b, "SELECT status FROM my_machines")).Should().Equal("started");
+        (await RowsAsync(b, "SELECT col_version FROM my_machines__crsql_clock WHERE col_name = 'status'")).Should().Equal("2");
+    }
+
+    [Fact]
+    public async Task Delete_beats_a_concurrent_update_and_reinsert_beats_the_delete()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Machines);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Machines);
+        await a.ExecuteAsync(["INSERT INTO my_machines (id, name) VALUES (1, 'meow')"]);
+        await SyncAsync(a, b);
+
+        await a.ExecuteAsync(["DELETE FROM my_machines WHERE id = 1"]);
+        await b.ExecuteAsync(["UPDATE my_machines SET name = 'purr', status = 'x' WHERE id = 1"]);
+        await SyncAsync(a, b);
+        await SyncAsync(b, a);
+        (await RowsAsync(a, "SELECT * FROM my_machines")).Should().BeEmpty();
+        (await RowsAsync(b, "SELECT * FROM my_machines")).Should().BeEmpty();
+
+        await b.ExecuteAsync(["INSERT INTO my_machines (id, name) VALUES (1, 'back')"]);
+        await SyncAsync(b, a);
+        (await RowsAsync(a, "SELECT id, name, status FROM my_machines")).Should().Equal("1|back|broken");
+        (await RowsAsync(a, "SELECT col_version FROM my_machines__crsql_clock WHERE col_name = '-1'")).Should().Equal("3");
+    }
+
+    [Fact]
+    public async Task Null_loses_to_any_value_at_equal_versions()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title, completed_at) VALUES ('t', 'x', 5)"]);
+        await SyncAsync(a, b);
+        await a.ExecuteAsync(["UPDATE todos SET completed_at = NULL"]);
+        await b.ExecuteAsync(["UPDATE todos SET completed_at = 7"]);
+        await SyncAsync(a, b);
+        await SyncAsync(b, a);
+        (await RowsAsync(a, "SELECT completed_at FROM todos")).Should().Equal("7");
+        (await RowsAsync(b, "SELECT completed_at FROM todos")).Should().Equal("7");
+    }
+
+    [Fact]
+    public async Task Equal_values_are_tied_by_site_id_and_clocks_converge()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('t', 'same')"]);
+        await b.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('t', 'same')"]);
+        await SyncAsync(a, b);
+        await SyncAsync(b, a);
+        var winner = a.ActorId > b.ActorId ? a.ActorId : b.ActorId;
+        (await RowsAsync(a, "SELECT hex(s.site_id) FROM todos__crsql_clock c JOIN crsql_site_id s ON s.ordinal = c.site_id WHERE col_name = 'title'"))
+            .Should().Equal(winner.ToString().ToUpperInvariant());
+        (await RowsAsync(b, "SELECT hex(s.site_id) FROM todos__crsql_clock c JOIN crsql_site_id s ON s.ordinal = c.site_id WHERE col_name = 'title'"))
+            .Should().Equal(winner.ToString().ToUpperInvariant());
+    }
+
+    [Fact]
+    public async Task Chunks_are_buffered_until_the_version_is_complete()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync([.. Enumerable.Range(0, 10).Select(i => new Statement($"INSERT INTO todos (id, title) VALUES ('{i}', 't{i}')"))]);
+        var full = (await a.ReadChangesetsAsync(a.ActorId, 1)).Single();
+        full.Changes.Should().HaveCount(20);
+        var first = full with { Changes = full.Changes.Take(8).ToList(), SeqEnd = 7 };
+        var second = full with { Changes = full.Changes.Skip(8).ToList(), SeqStart = 8 };
+
+        (await b.ApplyChangesetsAsync([second])).Should().Be(new ApplyResult(0, 1, 0, 0));
+        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("0");
+        var state = await b.GetSyncStateAsync();
+        state.PartialNeed[a.ActorId][1].Should().Equal(new InclusiveRange(0, 7));
+        (await RowsAsync(b, "SELECT count(*) FROM __corro_buffered_changes")).Should().Equal("12");
+
+        (await b.ApplyChangesetsAsync([first])).Should().Be(new ApplyResult(1, 1, 0, 20));
+        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("10");
+        (await RowsAsync(b, "SELECT count(*) FROM __corro_buffered_changes")).Should().Equal("0");
+        (await b.GetSyncStateAsync()).PartialNeed.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Out_of_order_versions_leave_gaps_until_filled()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        for (var i = 0; i < 4; i++)
+        {
+            await a.ExecuteAsync([$"INSERT INTO todos (id) VALUES ('{i}')"]);
+        }
+
+        await b.ApplyChangesetsAsync(await a.ReadChangesetsAsync(a.ActorId, 4));
+        (await b.GetSyncStateAsync()).Need[a.ActorId].Should().Equal(new InclusiveRange(1, 3));
+        await b.ApplyChangesetsAsync(await a.ReadChangesetsAsync(a.ActorId, 2));
+        (await b.GetSyncStateAsync()).Need[a.ActorId].Should().Equal(new InclusiveRange(1, 1), new InclusiveRange(3, 3));
+        await b.ApplyChangesetsAsync([.. await a.ReadChangesetsAsync(a.ActorId, 1), .. await a.ReadChangesetsAsync(a.ActorId, 3)]);
+        (await b.GetSyncStateAsync()).Need.Should().BeEmpty();
+        (await RowsAsync(b, "SELECT count(*) FROM __corro_bookkeeping_gaps")).Should().Equal("0");
+    }
+
+    [Fact]
+    public async Task Overwritten_versions_read_back_as_cleared_and_still_count_as_held()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('t', 'one')"]);
+        await a.ExecuteAsync(["UPDATE todos SET title = 'two', completed_at = 1"]);
+        var first = await a.ReadChangesetsAsync(a.ActorId, 1);
+        first.Single().IsCleared.Should().BeTrue();
+
+        await SyncAsync(a, b);
+        (await RowsAsync(b, "SELECT title, completed_at FROM todos")).Should().Equal("two|1");
+        (await b.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(2);
+        (await b.GetSyncStateAsync()).Need.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_peer_changeset_for_an_unknown_table_is_refused_and_changes_nothing()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        var stranger = ActorId.NewRandom();
+        var bad = new Changeset(stranger, 1, [new Change("nope", PackedPk.Pack([SqlValue.FromInteger(1)]), "x", SqlValue.FromInteger(1), 1, 1, stranger, 1, 0)], 0, 0, 0, 1);
+        var act = () => a.ApplyChangesetsAsync([bad]);
+        (await act.Should().ThrowAsync<CorrosionException>()).Which.Message.Should().Contain("unknown table 'nope'");
+        (await a.GetSyncStateAsync()).Heads.Should().NotContainKey(stranger);
+    }
+}
