@@ -10,7 +10,9 @@ internal static class AgentServices
 {
     public static IServiceCollection AddCorrosionAgentServices(this IServiceCollection services, CorrosionConfig config)
     {
-        // TODO(engine, http): services.AddCorrosion(o => ConfigMapper.Apply(config, o)) and AddHttpApi when they land on main.
+        // The engine logs "Actor ID: ..." and the schema lines when its hosted service opens the node.
+        services.AddCorrosion(o => ConfigMapper.Apply(config, o));
+        // TODO(http): AddHttpApi(o => o.BearerToken = config.Api.BearerToken) and MapCorrosion() when Corrosion.Http lands on main.
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();

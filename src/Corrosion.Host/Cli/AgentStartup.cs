@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Host.Cli;
 
-/// <summary>Logs the agent's start-up lines (version, config in use) before the other services start.</summary>
-internal sealed class AgentStartup : IHostedService
+/// <summary>Logs the agent's first start-up lines (version, config in use) before any other service starts.</summary>
+internal sealed class AgentStartup : IHostedLifecycleService
 {
     private readonly LoadedConfig _loaded;
     private readonly ILogger _logger;
@@ -17,7 +17,7 @@ internal sealed class AgentStartup : IHostedService
         _logger = loggerFactory.CreateLogger("Corrosion.Host.Agent");
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken)
     {
         Log.StartingAgent(_logger, CorrosionCli.Version);
         if (_loaded.IsEmbeddedDefault)
@@ -33,5 +33,13 @@ internal sealed class AgentStartup : IHostedService
         return Task.CompletedTask;
     }
 
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
