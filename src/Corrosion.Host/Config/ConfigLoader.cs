@@ -16,8 +16,11 @@ public static class ConfigLoader
     /// <param name="overrides">Command-line overrides.</param>
     /// <param name="defaultPath">Where to look when no path is given (tests point this elsewhere).</param>
     /// <param name="workingDirectory">Base for the embedded default's relative paths; the current directory when null.</param>
-    public static LoadedConfig Load(string? explicitPath, ConfigOverrides overrides, string defaultPath = DefaultPath, string? workingDirectory = null)
+    /// <param name="environment">Variables for <c>CORROSION_SECTION__FIELD</c> overrides; the process environment when null.</param>
+    public static LoadedConfig Load(
+        string? explicitPath, ConfigOverrides overrides, string defaultPath = DefaultPath, string? workingDirectory = null, System.Collections.IDictionary? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariables();
         LoadedConfig loaded;
         if (explicitPath is not null)
         {
@@ -26,15 +29,15 @@ public static class ConfigLoader
                 throw new ConfigException($"config file '{explicitPath}' does not exist");
             }
 
-            loaded = new LoadedConfig(ParseFile(explicitPath), explicitPath, false);
+            loaded = new LoadedConfig(ParseFile(explicitPath, environment), explicitPath, false);
         }
         else if (File.Exists(defaultPath))
         {
-            loaded = new LoadedConfig(ParseFile(defaultPath), defaultPath, false);
+            loaded = new LoadedConfig(ParseFile(defaultPath, environment), defaultPath, false);
         }
         else
         {
-            var config = ConfigParser.Parse(ReadEmbeddedDefault(), EmbeddedSource);
+            var config = ConfigParser.Parse(ReadEmbeddedDefault(), EmbeddedSource, environment);
             var baseDir = workingDirectory ?? Directory.GetCurrentDirectory();
             config.Db.Path = Path.GetFullPath(config.Db.Path, baseDir);
             config.Db.SchemaPaths = [.. config.Db.SchemaPaths.Select(p => Path.GetFullPath(p, baseDir))];
@@ -47,7 +50,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Parses one config file; throws <see cref="ConfigException"/> listing every problem.</summary>
-    public static CorrosionConfig ParseFile(string path)
+    public static CorrosionConfig ParseFile(string path, System.Collections.IDictionary? environment = null)
     {
         string text;
         try
@@ -59,7 +62,7 @@ public static class ConfigLoader
             throw new ConfigException($"config {path}: cannot read: {ex.Message}", ex);
         }
 
-        return ConfigParser.Parse(text, path);
+        return ConfigParser.Parse(text, path, environment);
     }
 
     /// <summary>Parses config text (source names the origin in error messages).</summary>

@@ -10,7 +10,7 @@ namespace Corrosion.Host.Config;
 /// </summary>
 internal static class ConfigParser
 {
-    public static CorrosionConfig Parse(string text, string source)
+    public static CorrosionConfig Parse(string text, string source, System.Collections.IDictionary? environment = null)
     {
         var problems = new List<ConfigProblem>();
         var document = TomlDocumentReader.Read(text, source, problems);
@@ -18,6 +18,8 @@ internal static class ConfigParser
         {
             throw Fail(problems, source);
         }
+
+        EnvironmentOverrides.Apply(document, environment, problems);
 
         var root = new TableReader(document, string.Empty, problems);
         var config = new CorrosionConfig();
