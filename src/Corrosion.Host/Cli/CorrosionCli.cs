@@ -20,7 +20,7 @@ internal static class CorrosionCli
         root.Add(AdminCliCommands.Cluster(context));
         root.Add(AdminCliCommands.Actor(context));
         root.Add(AdminCliCommands.Sync(context));
-        root.Add(NotImplementedCommands.Tls(context));
+        root.Add(TlsCommands.Create(context));
         return root;
     }
 

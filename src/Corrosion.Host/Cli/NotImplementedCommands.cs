@@ -29,24 +29,6 @@ internal static class NotImplementedCommands
         return NotYet(context, new Command("restore", "Restore the Corrosion DB from a backup") { path, self, actor });
     }
 
-    public static Command Tls(CliContext context)
-    {
-        var caGenerate = NotYet(context, new Command("generate", "Generate a TLS certificate authority"), "tls ca generate");
-        var ip = new Argument<string>("IP");
-        var serverGenerate = NotYet(context, new Command("generate", "Generate a TLS server certificate from a CA") { ip, CaKey(), CaCert() }, "tls server generate");
-        var clientGenerate = NotYet(context, new Command("generate", "Generate a TLS certificate from a CA") { CaKey(), CaCert() }, "tls client generate");
-        return new Command("tls", "Tls-related commands")
-        {
-            new Command("ca", "TLS certificate authority commands") { caGenerate },
-            new Command("server", "TLS server certificate commands") { serverGenerate },
-            new Command("client", "TLS client certificate commands (for mutual TLS)") { clientGenerate },
-        };
-    }
-
-    private static Option<string> CaKey() => new("--ca-key") { Required = true, HelpName = "CA_KEY" };
-
-    private static Option<string> CaCert() => new("--ca-cert") { Required = true, HelpName = "CA_CERT" };
-
     private static Command NotYet(CliContext context, Command command, string? name = null)
     {
         var shown = name ?? command.Name;
