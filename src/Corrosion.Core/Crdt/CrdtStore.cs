@@ -756,9 +756,11 @@ internal sealed class CrdtStore : IDisposable
     /// <summary>Keeps the clock state of the row being merged, so consecutive changes of one row read it once.</summary>
     private sealed class RowMerger(CrdtStore store)
     {
-        private readonly Dictionary<string, (long ColVersion, long Site)> _clocks = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ClockEntry> _clocks = new(StringComparer.Ordinal);
         private CrrTable? _table;
         private byte[]? _pk;
+
+        private readonly record struct ClockEntry(long ColVersion, long DbVersion, long Site, long Seq);
         private SqlValue[] _keyValues = [];
         private long? _key;
         private long _localCl;
@@ -782,15 +784,16 @@ internal sealed class CrdtStore : IDisposable
             {
                 if (change.Cl == _localCl)
                 {
+                    TieSentinel(change, site);
                     return false;
                 }
 
                 var key = EnsureKey();
                 db.Execute(table.DeleteRowSql, _keyValues);
                 db.Execute(table.DropValueClocksSql, key);
-                WriteClock(key, Change.SentinelCid, change.Cl, change, site);
+                WriteClock(key, Change.SentinelCid, change.Cl, change.DbVersion, site, change.Seq);
                 _clocks.Clear();
-                _clocks[Change.SentinelCid] = (change.Cl, site);
+                _clocks[Change.SentinelCid] = new ClockEntry(change.Cl, change.DbVersion, site, change.Seq);
                 _localCl = change.Cl;
                 return true;
             }
@@ -799,10 +802,11 @@ internal sealed class CrdtStore : IDisposable
             {
                 if (change.Cl == _localCl)
                 {
+                    TieSentinel(change, site);
                     return false;
                 }
 
-                Resurrect(change, site);
+                Resurrect(change.Cl, change.DbVersion, site, change.Seq);
                 return true;
             }
 
@@ -811,7 +815,9 @@ internal sealed class CrdtStore : IDisposable
             {
                 if (_localCl > 0 || change.Cl > 1)
                 {
-                    Resurrect(change, site);
+                    // The sentinel change of this causal length has not arrived yet: record the length with
+                    // db_version 0, which the real sentinel change replaces when it comes (see TieSentinel).
+                    Resurrect(change.Cl, 0, site, 0);
                 }
 
                 wins = true;
@@ -849,8 +855,8 @@ internal sealed class CrdtStore : IDisposable
             _keyValues.CopyTo(arguments, 0);
             arguments[^1] = change.Val;
             db.Execute(table.UpsertValueSql(change.Cid), arguments);
-            WriteClock(rowKey, change.Cid, change.ColVersion, change, site);
-            _clocks[change.Cid] = (change.ColVersion, site);
+            WriteClock(rowKey, change.Cid, change.ColVersion, change.DbVersion, site, change.Seq);
+            _clocks[change.Cid] = new ClockEntry(change.ColVersion, change.DbVersion, site, change.Seq);
             if (_localCl == 0)
             {
                 _localCl = 1;
@@ -859,24 +865,54 @@ internal sealed class CrdtStore : IDisposable
             return true;
         }
 
-        private void Resurrect(Change change, long site)
+        private void Resurrect(long cl, long dbVersion, long site, long seq)
         {
             var db = store._db;
             var key = EnsureKey();
             db.Execute(_table!.InsertKeyOnlyRowSql, _keyValues);
             db.Execute(_table.ZeroClocksSql, key);
-            WriteClock(key, Change.SentinelCid, change.Cl, change, site);
+            WriteClock(key, Change.SentinelCid, cl, dbVersion, site, seq);
             foreach (var column in _clocks.Keys.ToList())
             {
-                _clocks[column] = column == Change.SentinelCid ? (change.Cl, site) : (0, _clocks[column].Site);
+                _clocks[column] = _clocks[column] with { ColVersion = 0 };
             }
 
-            _clocks[Change.SentinelCid] = (change.Cl, site);
-            _localCl = change.Cl;
+            _clocks[Change.SentinelCid] = new ClockEntry(cl, dbVersion, site, seq);
+            _localCl = cl;
         }
 
-        private void WriteClock(long key, string column, long colVersion, Change change, long site) =>
-            store._db.Execute(_table!.WriteClockSql, key, column, colVersion, change.DbVersion, site, change.Seq);
+        /// <summary>
+        /// Two sentinel changes of the same causal length (concurrent deletes, or concurrent re-creations): the row
+        /// state is the same, and the sentinel's metadata goes to the greater (db_version, site id, seq) so that
+        /// every replica ends with the same clock row whatever the delivery order.
+        /// </summary>
+        private void TieSentinel(Change change, long site)
+        {
+            if (!_clocks.TryGetValue(Change.SentinelCid, out var local) || _key is not { } key)
+            {
+                return;
+            }
+
+            var order = change.DbVersion.CompareTo(local.DbVersion);
+            if (order == 0)
+            {
+                order = change.SiteId.CompareTo(store._actorsByOrdinal.GetValueOrDefault(local.Site, store.ActorId));
+            }
+
+            if (order == 0)
+            {
+                order = change.Seq.CompareTo(local.Seq);
+            }
+
+            if (order > 0)
+            {
+                WriteClock(key, Change.SentinelCid, change.Cl, change.DbVersion, site, change.Seq);
+                _clocks[Change.SentinelCid] = new ClockEntry(change.Cl, change.DbVersion, site, change.Seq);
+            }
+        }
+
+        private void WriteClock(long key, string column, long colVersion, long dbVersion, long site, long seq) =>
+            store._db.Execute(_table!.WriteClockSql, key, column, colVersion, dbVersion, site, seq);
 
         private long EnsureKey()
         {
@@ -914,7 +950,7 @@ internal sealed class CrdtStore : IDisposable
                 statement.Bind(1, _key.Value);
                 while (statement.Step())
                 {
-                    _clocks[statement.GetText(0)] = (statement.GetInt64(1), statement.GetInt64(3));
+                    _clocks[statement.GetText(0)] = new ClockEntry(statement.GetInt64(1), statement.GetInt64(2), statement.GetInt64(3), statement.GetInt64(4));
                 }
             }
             finally

@@ -36,6 +36,11 @@ internal sealed class CrrTable
         DeleteRowSql = $"DELETE FROM {Id(Name)} WHERE {keyMatch}";
         RowExistsSql = $"SELECT 1 FROM {Id(Name)} WHERE {keyMatch}";
         ReadVersionSql = BuildReadVersionSql();
+        foreach (var column in ValueColumns)
+        {
+            _readValueSql[column] = $"SELECT {Id(column)} FROM {Id(Name)} WHERE {KeyMatchParams()}";
+            _upsertValueSql[column] = BuildUpsertValueSql(column);
+        }
     }
 
     public TableSchema Schema { get; }
@@ -77,10 +82,15 @@ internal sealed class CrrTable
         string.Join(" AND ", KeyColumns.Select((c, i) => $"{Id(c)} = ?{i + offset}"));
 
     /// <summary>Reads one column of a row by primary key.</summary>
-    public string ReadValueSql(string column) => $"SELECT {Id(column)} FROM {Id(Name)} WHERE {KeyMatchParams()}";
+    public string ReadValueSql(string column) => _readValueSql[column];
 
     /// <summary>Writes one column of a row, creating the row when it does not exist.</summary>
-    public string UpsertValueSql(string column)
+    public string UpsertValueSql(string column) => _upsertValueSql[column];
+
+    private readonly Dictionary<string, string> _readValueSql = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _upsertValueSql = new(StringComparer.OrdinalIgnoreCase);
+
+    private string BuildUpsertValueSql(string column)
     {
         var keyList = string.Join(", ", KeyColumns.Select(Id));
         var keyParams = string.Join(", ", KeyColumns.Select((_, i) => $"?{i + 1}"));

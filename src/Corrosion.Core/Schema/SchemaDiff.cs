@@ -13,7 +13,9 @@ internal static class SchemaDiff
     /// <summary>
     /// Returns the changes that turn <paramref name="current"/> into <paramref name="wanted"/>, in the order they
     /// must run: index drops, new tables, new columns, then index creations. A <see cref="SchemaChange.CreateTable"/>
-    /// creates the table only; its indexes follow as <see cref="SchemaChange.CreateIndex"/> changes.
+    /// creates the table only; its indexes follow as <see cref="SchemaChange.CreateIndex"/> changes. A new column
+    /// is added at the end of the table even when the file declares it between others: SQLite can only append.
+    /// Tables and columns are matched by name ignoring case, as SQLite does.
     /// </summary>
     /// <exception cref="SchemaException">A change is destructive or cannot be made; one line per problem.</exception>
     public static IReadOnlyList<SchemaChange> Compute(SchemaDefinition current, SchemaDefinition wanted)
@@ -119,9 +121,15 @@ internal static class SchemaDiff
                 continue;
             }
 
-            if (column.NotNull && column.DefaultSql is null)
+            if (column.NotNull && !SchemaParser.HasDefault(column))
             {
                 problems.Add($"{prefix}new column '{column.Name}' is NOT NULL without a DEFAULT (an added column must be nullable or have a default value)");
+                continue;
+            }
+
+            if (column.DefaultSql is not null && IsCurrentTime(column.DefaultSql))
+            {
+                problems.Add($"{prefix}new column '{column.Name}' has DEFAULT {column.DefaultSql} (SQLite cannot add a column with a non-constant default to an existing table)");
                 continue;
             }
 
@@ -163,6 +171,9 @@ internal static class SchemaDiff
         return literal ? defaultSql : "(" + defaultSql + ")";
     }
 
+    private static bool IsCurrentTime(string defaultSql) =>
+        SqlTokenizer.Normalize(defaultSql) is "CURRENT_TIME" or "CURRENT_DATE" or "CURRENT_TIMESTAMP";
+
     private static bool SameDefault(string? a, string? b) =>
         a is null || b is null
             ? a is null && b is null
@@ -170,7 +181,7 @@ internal static class SchemaDiff
 
     private static string Nullability(ColumnSchema column) => column.NotNull ? "NOT NULL" : "nullable";
 
-    private static string DefaultText(ColumnSchema column) => column.DefaultSql is null ? "none" : $"'{column.DefaultSql}'";
+    private static string DefaultText(ColumnSchema column) => column.DefaultSql ?? "none";
 
     private static bool Contains(SchemaDefinition schema, string table) => Find(schema, table) is not null;
 

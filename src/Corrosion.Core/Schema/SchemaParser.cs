@@ -158,8 +158,13 @@ internal static class SchemaParser
             return;
         }
 
-        // The tokenizer found the name; ask SQLite for it in case the header was unusual.
-        var name = statement.Name ?? scratch.Scalar("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid DESC LIMIT 1").AsText;
+        if (statement.Name is not { } name)
+        {
+            // SQLite accepted a header the tokenizer could not read; refuse rather than guess the name.
+            problems.Add($"{prefix}cannot read the table name of this CREATE TABLE statement");
+            return;
+        }
+
         var columns = ReadColumns(scratch, name);
         var count = problems.Count;
         CheckTable(scratch, statement, name, columns, problems);
@@ -192,12 +197,12 @@ internal static class SchemaParser
             problems.Add($"{prefix}primary key column '{column.Name}' is not declared NOT NULL (primary key columns must be NOT NULL)");
         }
 
-        foreach (var column in columns.Where(c => !c.IsPrimaryKey && c.NotNull && c.DefaultSql is null))
+        foreach (var column in columns.Where(c => !c.IsPrimaryKey && c.NotNull && !HasDefault(c)))
         {
             problems.Add($"{prefix}column '{column.Name}' is NOT NULL without a DEFAULT (non-nullable columns need a default value)");
         }
 
-        foreach (var unique in Strings(scratch, "SELECT name FROM pragma_index_list(?1) WHERE origin = 'u' OR (origin = 'c' AND \"unique\") ORDER BY name", name))
+        foreach (var unique in Strings(scratch, "SELECT name FROM pragma_index_list(?1) WHERE origin = 'u' ORDER BY name", name))
         {
             var on = string.Join(", ", Strings(scratch, "SELECT name FROM pragma_index_xinfo(?1) WHERE key ORDER BY seqno", unique));
             problems.Add($"{prefix}UNIQUE constraint on ({on}) is not allowed ({UniqueRule})");
@@ -276,10 +281,14 @@ internal static class SchemaParser
             return;
         }
 
-        if (table is not null && statement.Name is not null)
+        if (table is null || statement.Name is null)
         {
-            table.Indexes.Add(new IndexSchema(statement.Name, table.Name, statement.Sql));
+            // SQLite accepted a header the tokenizer could not read; refuse rather than guess the names.
+            problems.Add($"{prefix}cannot read the index or table name of this CREATE INDEX statement");
+            return;
         }
+
+        table.Indexes.Add(new IndexSchema(statement.Name, table.Name, statement.Sql));
     }
 
     private static List<ColumnSchema> ReadColumns(SqliteConnection scratch, string table)
@@ -312,6 +321,13 @@ internal static class SchemaParser
 
         return values;
     }
+
+    /// <summary>
+    /// True when a column has a usable default; <c>DEFAULT NULL</c> on a NOT NULL column is no default at all,
+    /// though SQLite's pragma shows it as the text <c>NULL</c>.
+    /// </summary>
+    internal static bool HasDefault(ColumnSchema column) =>
+        column.DefaultSql is not null && !SqlTokenizer.Normalize(column.DefaultSql).Equals("NULL", StringComparison.Ordinal);
 
     private static bool IsReserved(string name) =>
         name.StartsWith("__corro", StringComparison.OrdinalIgnoreCase)

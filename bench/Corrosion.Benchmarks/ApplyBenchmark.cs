@@ -1,0 +1,67 @@
+using Corrosion.Crdt;
+using Corrosion.Options;
+using Corrosion.Storage;
+
+namespace Corrosion.Benchmarks;
+
+/// <summary>
+/// Merging remote changesets: 20,000 rows (40,000 column changes) written on one node in versions of 500 rows,
+/// applied to an empty node. Reported as column changes per second.
+/// </summary>
+internal static class ApplyBenchmark
+{
+    private const int Rows = 20_000;
+    private const int Batch = 500;
+    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
+
+    public static async Task RunAsync(int runs)
+    {
+        var dir = Measure.Workspace();
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
+            var changesets = new List<Changeset>();
+            await using (var source = await OpenAsync(dir, "source"))
+            {
+                for (var b = 0; b < Rows / Batch; b++)
+                {
+                    var batch = Enumerable.Range(0, Batch).Select(i =>
+                    {
+                        var n = (b * Batch) + i;
+                        return new Statement("INSERT INTO todos (id, title, completed_at) VALUES (?, ?, ?)", [SqlValue.FromBlob(BitConverter.GetBytes(n)), SqlValue.FromText($"todo number {n}"), SqlValue.FromInteger(n)]);
+                    }).ToList();
+                    var result = await source.ExecuteAsync(batch);
+                    changesets.AddRange(await source.ReadChangesetsAsync(source.ActorId, result.Version!.Value));
+                }
+            }
+
+            var changes = changesets.Sum(c => c.Changes.Count);
+            var rates = new List<double>();
+            for (var run = 0; run < runs; run++)
+            {
+                await using var target = await OpenAsync(dir, $"target{run}");
+                var elapsed = await Measure.TimeAsync(async () =>
+                {
+                    foreach (var changeset in changesets)
+                    {
+                        await target.ApplyChangesetsAsync([changeset]);
+                    }
+                });
+                rates.Add(changes / elapsed.TotalSeconds);
+            }
+
+            Console.WriteLine($"apply: {changesets.Count} changesets, {changes} column changes into an empty node, median of {runs} runs");
+            Measure.Report("ApplyChangesetsAsync", "changes/s", Measure.Median(rates));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static Task<CorrosionNode> OpenAsync(string dir, string name) => CorrosionNode.OpenAsync(new CorrosionOptions
+    {
+        DatabasePath = Path.Combine(dir, name + ".db"),
+        SchemaPaths = [Path.Combine(dir, "todos.sql")],
+    });
+}

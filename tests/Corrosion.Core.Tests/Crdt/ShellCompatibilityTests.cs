@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Corrosion.Storage;
+using Corrosion.TestKit;
+
+namespace Corrosion.Core.Tests.Crdt;
+
+/// <summary>The stock sqlite3 shell (a real process, no extension) reads our files.</summary>
+public sealed class ShellCompatibilityTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task<(int ExitCode, string Output, string Error)> Sqlite3Async(string path, params string[] commands)
+    {
+        var info = new ProcessStartInfo("sqlite3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(path);
+        foreach (var command in commands)
+        {
+            info.ArgumentList.Add(command);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start sqlite3");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await output).Replace("\r", string.Empty, StringComparison.Ordinal), await error);
+    }
+
+    [Fact]
+    public async Task Shell_reads_tables_clock_site_id_and_crsql_changes()
+    {
+        var path = _dir.Combine("a", "state.db");
+        await using (var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos))
+        {
+            await node.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES (?, ?)", [SqlValue.FromText("some-id"), SqlValue.FromText("Write some Corrosion docs!")])]);
+
+            var todos = await Sqlite3Async(path, "SELECT * FROM todos;");
+            todos.Output.Should().Be("some-id|Write some Corrosion docs!|\n", todos.Error);
+
+            var clock = await Sqlite3Async(path, "select * from todos__crsql_clock order by seq;");
+            clock.Output.Should().Be("1|title|1|1|0|0\n1|completed_at|1|1|0|1\n", clock.Error);
+
+            var site = await Sqlite3Async(path, "select hex(site_id) from crsql_site_id;");
+            site.Output.Trim().Should().Be(node.ActorId.ToString().ToUpperInvariant());
+
+            var changes = await Sqlite3Async(path, "select \"table\", hex(pk), cid, val, col_version, db_version, hex(site_id), cl, seq from crsql_changes order by db_version, seq;");
+            var hexSite = node.ActorId.ToString().ToUpperInvariant();
+            changes.Output.Should().Be(
+                $"todos|010B07736F6D652D6964|title|Write some Corrosion docs!|1|1|{hexSite}|1|0\n" +
+                $"todos|010B07736F6D652D6964|completed_at||1|1|{hexSite}|1|1\n",
+                changes.Error);
+        }
+
+        var columns = await Sqlite3Async(path, ".mode column", "PRAGMA table_info(todos);");
+        columns.Output.Should().Contain("title").And.Contain("completed_at");
+    }
+
+    [Fact]
+    public async Task Shell_writes_to_replicated_tables_fail_instead_of_skipping_the_metadata()
+    {
+        var path = _dir.Combine("a", "state.db");
+        await using (await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos))
+        {
+        }
+
+        var write = await Sqlite3Async(path, "INSERT INTO todos (id) VALUES ('x');");
+        write.Error.Should().Contain("no such function: crsql_internal_sync_bit");
+        var count = await Sqlite3Async(path, "SELECT count(*) FROM todos;");
+        count.Output.Should().Be("0\n");
+    }
+}

@@ -1,0 +1,98 @@
+using Corrosion.Options;
+using Corrosion.TestKit;
+
+namespace Corrosion.Core.Tests.Node;
+
+public sealed class SchemaMigrationTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private CorrosionOptions Options => new()
+    {
+        DatabasePath = _dir.Combine("state.db"),
+        SchemaPaths = [_dir.Combine("schema")],
+        ReadConnections = 1,
+    };
+
+    private static async Task<List<string>> RowsAsync(ICorrosionNode node, string sql)
+    {
+        await using var query = await node.QueryAsync(sql);
+        var rows = new List<string>();
+        await foreach (var row in query.ReadRowsAsync())
+        {
+            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
+        }
+
+        return rows;
+    }
+
+    [Fact]
+    public async Task Reload_adds_columns_and_indexes_and_keeps_capturing_changes()
+    {
+        _dir.WriteFile("schema/apps.sql", "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT \"\");");
+        await using var node = await CorrosionNode.OpenAsync(Options);
+        await node.ExecuteAsync(["INSERT INTO apps (id, name) VALUES (1, 'one')"]);
+
+        _dir.WriteFile("schema/apps.sql", """
+            CREATE TABLE apps (
+            id INT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT "",
+            user_id INT NOT NULL DEFAULT 0
+            );
+            CREATE INDEX apps_user_id ON apps (user_id);
+            """);
+        var result = await node.ReloadSchemaAsync();
+        result.AlteredTables.Should().Equal("apps");
+
+        var write = await node.ExecuteAsync(["UPDATE apps SET user_id = 7 WHERE id = 1"]);
+        (await node.ReadChangesetsAsync(node.ActorId, write.Version!.Value)).Single().Changes.Single().Cid.Should().Be("user_id");
+        (await RowsAsync(node, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'apps_user_id'")).Should().Equal("apps_user_id");
+        (await RowsAsync(node, "SELECT id, name, user_id FROM apps")).Should().Equal("1|one|7");
+    }
+
+    [Fact]
+    public async Task Destructive_changes_are_refused_and_nothing_changes()
+    {
+        _dir.WriteFile("schema/todos.sql", Schemas.Todos);
+        _dir.WriteFile("schema/other.sql", "CREATE TABLE other (id INTEGER NOT NULL PRIMARY KEY, v TEXT);");
+        await using var node = await CorrosionNode.OpenAsync(Options);
+
+        File.Delete(_dir.Combine("schema", "other.sql"));
+        _dir.WriteFile("schema/todos.sql", "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', extra TEXT);");
+        var act = () => node.ReloadSchemaAsync();
+        var error = (await act.Should().ThrowAsync<SchemaException>()).Which.Message;
+        error.Should().Contain("other").And.Contain("completed_at").And.Contain("destructive");
+
+        (await RowsAsync(node, "SELECT name FROM pragma_table_info('todos')")).Should().Equal("id", "title", "completed_at");
+        (await RowsAsync(node, "SELECT count(*) FROM sqlite_schema WHERE name = 'other'")).Should().Equal("1");
+    }
+
+    [Fact]
+    public async Task A_schema_rule_violation_stops_the_start_with_file_table_and_rule()
+    {
+        var file = _dir.WriteFile("schema/bad.sql", "CREATE TABLE bad (id INTEGER NOT NULL PRIMARY KEY, v TEXT NOT NULL);");
+        var act = () => CorrosionNode.OpenAsync(Options);
+        (await act.Should().ThrowAsync<SchemaException>()).Which.Message.Should().Contain(file).And.Contain("'bad'").And.Contain("'v'").And.Contain("default");
+    }
+
+    [Fact]
+    public async Task Restart_keeps_actor_id_versions_and_schema()
+    {
+        _dir.WriteFile("schema/todos.sql", Schemas.Todos);
+        ActorId actor;
+        await using (var node = await CorrosionNode.OpenAsync(Options))
+        {
+            actor = node.ActorId;
+            await node.ExecuteAsync(["INSERT INTO todos (id) VALUES ('a')"]);
+            await node.ExecuteAsync(["INSERT INTO todos (id) VALUES ('b')"]);
+        }
+
+        await using var reopened = await CorrosionNode.OpenAsync(Options);
+        reopened.ActorId.Should().Be(actor);
+        var next = await reopened.ExecuteAsync(["INSERT INTO todos (id) VALUES ('c')"]);
+        next.Version.Should().Be(3);
+        (await reopened.GetSyncStateAsync()).Heads[actor].Should().Be(3);
+    }
+}
