@@ -96,6 +96,13 @@ internal sealed class AdminSocketService : BackgroundService
 
         if (File.Exists(path))
         {
+            // A socket file is always empty; anything with content is some other file (a wrong admin.path) and is
+            // never deleted. (.NET does not tell socket files from regular ones, so size is the safe tell.)
+            if (new FileInfo(path).Length > 0)
+            {
+                throw new InvalidOperationException($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
+            }
+
             if (await IsListeningAsync(path, cancellationToken))
             {
                 throw new InvalidOperationException($"another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path");

@@ -135,6 +135,19 @@ public sealed class AdminSocketTests
     }
 
     [Fact]
+    public async Task A_regular_file_at_the_socket_path_is_never_deleted()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("state.db", "not a socket");
+
+        var act = () => AdminSocketService.BindAsync(path, NullLogger.Instance, default);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>())
+            .WithMessage($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
+        File.ReadAllText(path).Should().Be("not a socket");
+    }
+
+    [Fact]
     public async Task Cli_admin_commands_talk_to_the_socket()
     {
         using var dir = new TempDir();

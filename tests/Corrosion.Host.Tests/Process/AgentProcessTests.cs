@@ -79,6 +79,20 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Ctrl_C_stops_the_agent_cleanly()
+    {
+        using var dir = new TempDir();
+        var config = WriteConfig(dir);
+        await using var agent = CorrosionProcess.Start(dir.Path, "-c", config, "agent");
+        await WaitForApiAsync(agent);
+
+        (await agent.TerminateAsync(Deadline, "INT")).Should().Be(0, agent.Stderr);
+
+        File.Exists(dir.Combine("run", "admin.sock")).Should().BeFalse();
+        agent.Lines.Should().Contain(l => l.Contains("Closed database", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Second_agent_on_the_same_admin_socket_fails_with_a_clear_error()
     {
         using var dir = new TempDir();

@@ -150,12 +150,12 @@ internal sealed class CorrosionProcess : IAsyncDisposable
         throw new TimeoutException($"no line with '{text}' within {timeout}.\nstdout:\n{string.Join('\n', Lines)}\nstderr:\n{Stderr}");
     }
 
-    /// <summary>Sends SIGTERM (as systemd or Ctrl-C would) and waits for the exit code.</summary>
-    public async Task<int> TerminateAsync(TimeSpan timeout)
+    /// <summary>Sends SIGTERM (as systemd would; "INT" for Ctrl-C) and waits for the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout, string signal = "TERM")
     {
         if (!_process.HasExited)
         {
-            SendSigterm(_process.Id);
+            SendSignal(_process.Id, signal);
         }
 
         return await WaitForExitAsync(timeout);
@@ -193,9 +193,9 @@ internal sealed class CorrosionProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static void SendSigterm(int pid)
+    private static void SendSignal(int pid, string signal)
     {
-        using var kill = System.Diagnostics.Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        using var kill = System.Diagnostics.Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
         kill.WaitForExit();
     }
 }
