@@ -1,3 +1,3 @@
 using Corrosion.Host.Cli;
 
-return await CorrosionCli.RunAsync(args, new CliContext(CliConsole.System()));
+return await CorrosionCli.RunAsync(args, new CliContext(CliConsole.Standard()));

@@ -78,7 +78,8 @@ internal static class AgentCommand
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],
-            ContentRootPath = Directory.GetCurrentDirectory(),
+            // Not the working directory: a stray appsettings.json there must not change the agent.
+            ContentRootPath = AppContext.BaseDirectory,
         });
         LoggingSetup.Configure(builder.Logging, config.Log);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -20,7 +20,7 @@ internal sealed class CliConsole
 
     public TextWriter Error { get; }
 
-    public static CliConsole System() => new(Console.OpenStandardOutput(), Console.Error);
+    public static CliConsole Standard() => new(Console.OpenStandardOutput(), Console.Error);
 
     public void WriteLine(string text)
     {

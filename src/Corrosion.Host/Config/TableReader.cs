@@ -68,17 +68,24 @@ internal sealed class TableReader
 
     public string RequiredString(string name, params string[] aliases)
     {
-        var value = String(name, aliases);
-        if (value is null && !Has(name, aliases))
+        if (Take(name, aliases) is not var (key, node))
         {
             Missing(name);
-        }
-        else if (value is { Length: 0 })
-        {
-            Problem(_table.Get(name)?.Line ?? Line, name, "must not be empty");
+            return string.Empty;
         }
 
-        return value ?? string.Empty;
+        if (!Expect(node, key, TomlNodeKind.String))
+        {
+            return string.Empty;
+        }
+
+        var value = (string)node.Scalar!;
+        if (value.Length == 0)
+        {
+            Problem(node.Line, key, "must not be empty");
+        }
+
+        return value;
     }
 
     public bool? Bool(string name, params string[] aliases)
@@ -120,12 +127,16 @@ internal sealed class TableReader
             return null;
         }
 
-        return node.Kind switch
+        switch (node.Kind)
         {
-            TomlNodeKind.Float => (double)node.Scalar!,
-            TomlNodeKind.Integer => (long)node.Scalar!,
-            _ => Expect(node, key, TomlNodeKind.Float) ? null : null,
-        };
+            case TomlNodeKind.Float:
+                return (double)node.Scalar!;
+            case TomlNodeKind.Integer:
+                return (long)node.Scalar!;
+            default:
+                Expect(node, key, TomlNodeKind.Float);
+                return null;
+        }
     }
 
     public List<string>? StringList(string name, params string[] aliases)
@@ -234,8 +245,6 @@ internal sealed class TableReader
             child.Finish();
         }
     }
-
-    private bool Has(string name, string[] aliases) => aliases.Prepend(name).Any(k => _table.Get(k) is not null);
 
     private bool Expect(TomlNode node, string key, TomlNodeKind kind, string? what = null)
     {

@@ -338,6 +338,16 @@ public sealed class ConfigParserTests
     }
 
     [Fact]
+    public void Empty_required_strings_are_refused()
+    {
+        var act = () => ConfigLoader.Parse(Minimal.Replace("path = \"x.db\"", "path = \"\"", StringComparison.Ordinal) + "\n[gossip.tls]\ncert_file = \"c\"\nkey_file = 3\n", "t.toml");
+
+        act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
+            "config t.toml:2: db.path: must not be empty",
+            "config t.toml:9: gossip.tls.key_file: expected a string, found an integer");
+    }
+
+    [Fact]
     public void Missing_required_sections_are_named()
     {
         var act = () => ConfigLoader.Parse("[db]\npath = \"x\"\n", "t.toml");
