@@ -11,13 +11,17 @@ internal static class AgentServices
     public static IServiceCollection AddCorrosionAgentServices(this IServiceCollection services, CorrosionConfig config)
     {
         // The engine logs "Actor ID: ..." and the schema lines when its hosted service opens the node.
-        services.AddCorrosion(o => ConfigMapper.Apply(config, o));
-        // TODO(http): AddHttpApi(o => o.BearerToken = config.Api.BearerToken) and MapCorrosion() when Corrosion.Http lands on main.
+        services.AddCorrosion(o => ConfigMapper.Apply(config, o))
+            .AddHttpApi(o => o.BearerToken = config.Api.BearerToken);
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();
         return services;
     }
 
-    public static WebApplication MapCorrosionAgent(this WebApplication app) => app;
+    public static WebApplication MapCorrosionAgent(this WebApplication app)
+    {
+        app.MapCorrosion();
+        return app;
+    }
 }
