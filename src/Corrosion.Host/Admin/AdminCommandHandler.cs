@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Corrosion.Host.Admin;
 
 /// <summary>Answers admin requests from the node.</summary>
@@ -49,12 +47,10 @@ internal sealed class AdminCommandHandler
         {
             throw;
         }
-        catch (CorrosionException ex)
+        catch (Exception ex)
         {
-            return AdminResponse.Error(ex.Message);
-        }
-        catch (JsonException ex)
-        {
+            // The admin socket is a boundary: whatever the engine throws (a schema error on reload, an I/O error
+            // reading schema files) becomes this request's error answer; the connection and the agent carry on.
             return AdminResponse.Error(ex.Message);
         }
     }

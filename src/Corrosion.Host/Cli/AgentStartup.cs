@@ -30,6 +30,15 @@ internal sealed class AgentStartup : IHostedLifecycleService
         }
 
         Log.GossipNotAvailable(_logger, _loaded.Config.Gossip.Addr.ToString());
+        foreach (var pg in _loaded.Config.Api.Pg)
+        {
+            Log.PgNotAvailable(_logger, pg.Addr.ToString());
+        }
+
+        if (_loaded.Config.Telemetry.PrometheusAddr is { } prometheus)
+        {
+            Log.PrometheusNotAvailable(_logger, prometheus.ToString());
+        }
         return Task.CompletedTask;
     }
 

@@ -174,6 +174,34 @@ public sealed class AdminSocketTests
     }
 
     [Fact]
+    public async Task Reload_applies_a_new_table_and_reports_a_destructive_change_as_an_error()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            dir.Write("schema/more.sql", "CREATE TABLE more (id INTEGER NOT NULL PRIMARY KEY, v TEXT);");
+            var added = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
+            added.ExitCode.Should().Be(0, added.Err);
+            added.Out.Should().EndWith("Reloaded schema: 1 table(s) created, 0 altered\n");
+
+            dir.Write("schema/todo.sql", "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '');");
+            var dropped = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
+            dropped.ExitCode.Should().Be(1);
+            dropped.Out.Should().BeEmpty();
+            dropped.Err.Should().StartWith("corrosion reload: ").And.Contain("completed_at");
+
+            (await AdminClient.SendAsync(socket, AdminCommands.Ping, default)).GetString().Should().Be("pong", "the agent keeps serving after a failed reload");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Cli_admin_command_without_an_agent_fails_clearly()
     {
         using var dir = new TempDir();
