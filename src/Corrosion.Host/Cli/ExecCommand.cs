@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Corrosion.Host.Config;
 
@@ -52,7 +51,7 @@ internal static class ExecCommand
 
             if (timer && root.TryGetProperty("time", out var time) && time.ValueKind == JsonValueKind.Number)
             {
-                console.WriteLine("time: " + time.GetDouble().ToString(CultureInfo.InvariantCulture) + "s");
+                console.WriteLine("time: " + SqliteText.FormatSeconds(time.GetDouble()) + "s");
             }
 
             return ExitCodes.Ok;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 
 namespace Corrosion.Host.Cli;
@@ -68,7 +67,7 @@ internal static class QueryCommand
                     ended = true;
                     if (timer && eoq.TryGetProperty("time", out var time) && time.ValueKind == JsonValueKind.Number)
                     {
-                        console.WriteLine("time: " + time.GetDouble().ToString(CultureInfo.InvariantCulture) + "s");
+                        console.WriteLine("time: " + SqliteText.FormatSeconds(time.GetDouble()) + "s");
                     }
                 }
                 else if (root.TryGetProperty("error", out var error))

@@ -76,6 +76,20 @@ internal static class SqliteText
         }
     }
 
+    /// <summary>Seconds for <c>--timer</c>, always in plain decimal notation (<c>0.000061839</c>, never <c>6.1839E-05</c>).</summary>
+    public static string FormatSeconds(double seconds)
+    {
+        if (!double.IsFinite(seconds))
+        {
+            return seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var text = seconds.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains('E', StringComparison.Ordinal) && Math.Abs(seconds) < 7.9e28
+            ? ((decimal)seconds).ToString(CultureInfo.InvariantCulture)
+            : text;
+    }
+
     /// <summary>Integers (no fraction or exponent in the JSON) plainly; everything else as a real.</summary>
     public static string FormatNumber(JsonElement number)
     {

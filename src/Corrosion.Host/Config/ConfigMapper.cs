@@ -1,3 +1,4 @@
+using Corrosion.Http;
 using Corrosion.Options;
 
 namespace Corrosion.Host.Config;
@@ -12,5 +13,11 @@ public static class ConfigMapper
         options.SchemaPaths = [.. config.Db.SchemaPaths];
         options.SubscriptionsPath = config.Db.SubscriptionsPath;
         options.CacheSizeKib = config.Db.CacheSizeKib;
+    }
+
+    /// <summary><c>api.authz.bearer-token</c> onto the HTTP API's <see cref="HttpApiOptions"/>.</summary>
+    public static void Apply(CorrosionConfig config, HttpApiOptions options)
+    {
+        options.BearerToken = config.Api.BearerToken;
     }
 }

@@ -20,4 +20,14 @@ public sealed class SqliteTextTests
     {
         SqliteText.FormatReal(value).Should().Be(expected);
     }
+
+    [Theory]
+    [InlineData(0.25, "0.25")]
+    [InlineData(6.1839e-05, "0.000061839")]
+    [InlineData(1.0, "1")]
+    [InlineData(0.0, "0")]
+    public void Timer_seconds_print_in_plain_decimal(double seconds, string expected)
+    {
+        SqliteText.FormatSeconds(seconds).Should().Be(expected);
+    }
 }

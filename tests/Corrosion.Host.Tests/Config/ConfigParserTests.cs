@@ -1,5 +1,6 @@
 using System.Net;
 using Corrosion.Host.Config;
+using Corrosion.Http;
 using Corrosion.Options;
 
 namespace Corrosion.Host.Tests.Config;
@@ -450,5 +451,16 @@ public sealed class ConfigParserTests
         options.SchemaPaths.Should().Equal("/etc/corrosion/schema");
         options.SubscriptionsPath.Should().BeNull();
         options.CacheSizeKib.Should().Be(-1048576);
+    }
+
+    [Fact]
+    public void Bearer_token_maps_onto_http_api_options()
+    {
+        var config = ConfigLoader.Parse(Minimal + "\nauthz.bearer-token = \"t0k\"\n", "t.toml");
+        var options = new HttpApiOptions();
+
+        ConfigMapper.Apply(config, options);
+
+        options.BearerToken.Should().Be("t0k");
     }
 }
