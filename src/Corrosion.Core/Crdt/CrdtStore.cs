@@ -554,15 +554,22 @@ internal sealed class CrdtStore : IDisposable
 
                 if (changeset.IsCleared)
                 {
-                    for (var v = changeset.Version; v <= changeset.LastVersion; v++)
+                    if (changeset.LastVersion < changeset.Version || changeset.Version < 1)
                     {
-                        if (!Bookkeeping.Contains(actor, v))
+                        throw new CorrosionException($"cleared changeset of actor {actor} has invalid versions {changeset.Version}..={changeset.LastVersion}");
+                    }
+
+                    // Work by range, not by version: a peer may clear millions of versions at once.
+                    var range = new InclusiveRange(changeset.Version, changeset.LastVersion);
+                    if (Bookkeeping.Actors.TryGetValue(actor, out var known))
+                    {
+                        foreach (var partial in known.Partials.Keys.Where(range.Contains).ToList())
                         {
-                            Bookkeeping.MarkKnown(_db, actor, new InclusiveRange(v, v));
-                            DropBuffered(actor, v);
+                            DropBuffered(actor, partial);
                         }
                     }
 
+                    Bookkeeping.MarkKnown(_db, actor, range);
                     applied++;
                     continue;
                 }
