@@ -14,7 +14,14 @@ internal sealed record ApiTarget(IPEndPoint Addr, string? BearerToken)
         try
         {
             var config = context.LoadConfig(result).Config;
-            target = new ApiTarget(config.Api.Addrs[0], config.Api.BearerToken);
+            var addr = config.Api.Addrs[0];
+            if (addr.Port == 0)
+            {
+                context.Console.Fail(command, $"api.addr {addr} has no fixed port (the agent picks one when it starts); pass the agent's address with --api-addr");
+                return false;
+            }
+
+            target = new ApiTarget(addr, config.Api.BearerToken);
             return true;
         }
         catch (ConfigException ex)

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[admin]</c>: the admin Unix socket.</summary>
-public sealed class AdminConfig
+internal sealed class AdminConfig
 {
     public const string DefaultPath = "/var/run/corrosion/admin.sock";
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[api]</c>: the client HTTP API (and the optional PostgreSQL listener).</summary>
-public sealed class ApiConfig
+internal sealed class ApiConfig
 {
     /// <summary><c>api.addr</c> (alias <c>bind_addr</c>, required): one address or a list.</summary>
     public List<IPEndPoint> Addrs { get; set; } = [];

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>gossip.broadcast</c>: <c>"gossip"</c> (default) or <c>{ plumtree = { ... } }</c>.</summary>
-public sealed class BroadcastConfig
+internal sealed class BroadcastConfig
 {
     /// <summary><c>gossip</c> or <c>plumtree</c>.</summary>
     public string Mode { get; set; } = "gossip";

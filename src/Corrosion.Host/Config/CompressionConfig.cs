@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>gossip.compression</c>: zstd for peer payloads.</summary>
-public sealed class CompressionConfig
+internal sealed class CompressionConfig
 {
     public bool Enabled { get; set; }
 

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary>The config could not be used. The message lists every problem, one a line, each with key and line.</summary>
-public sealed class ConfigException : Exception
+internal sealed class ConfigException : Exception
 {
     public ConfigException(string message)
         : base(message)

@@ -5,7 +5,7 @@ namespace Corrosion.Host.Config;
 /// <c>/etc/corrosion/config.toml</c>, else (that file does not exist at all) the embedded default config with its
 /// data under <c>./corrosion-data</c>. Command-line overrides are applied last.
 /// </summary>
-public static class ConfigLoader
+internal static class ConfigLoader
 {
     public const string DefaultPath = "/etc/corrosion/config.toml";
     public const string EmbeddedSource = "<built-in default>";

@@ -4,7 +4,7 @@ using Corrosion.Options;
 namespace Corrosion.Host.Config;
 
 /// <summary>Maps the host's config model onto the libraries' options.</summary>
-public static class ConfigMapper
+internal static class ConfigMapper
 {
     /// <summary>The <c>[db]</c> section onto the engine's <see cref="CorrosionOptions"/>.</summary>
     public static void Apply(CorrosionConfig config, CorrosionOptions options)

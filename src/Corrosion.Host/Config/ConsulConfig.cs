@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[consul]</c>: the Consul client used by <c>corrosion consul sync</c>.</summary>
-public sealed class ConsulConfig
+internal sealed class ConsulConfig
 {
     public const string DefaultAddress = "127.0.0.1:8501";
 

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>consul.client.tls</c>.</summary>
-public sealed class ConsulTlsConfig
+internal sealed class ConsulTlsConfig
 {
     public string? CaFile { get; set; }
 

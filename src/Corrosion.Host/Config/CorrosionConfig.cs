@@ -5,7 +5,7 @@ namespace Corrosion.Host.Config;
 /// live next to this one, one a file. Built by <see cref="ConfigParser"/>; mapped onto the libraries' options by
 /// <see cref="ConfigMapper"/>.
 /// </summary>
-public sealed class CorrosionConfig
+internal sealed class CorrosionConfig
 {
     public DbConfig Db { get; set; } = new();
 

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[db]</c>: the SQLite database.</summary>
-public sealed class DbConfig
+internal sealed class DbConfig
 {
     public const long DefaultCacheSizeKib = -1048576;
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[gossip]</c>: the peer-to-peer side. Kept in the host model until the cluster layer binds it.</summary>
-public sealed class GossipConfig
+internal sealed class GossipConfig
 {
     public const int DefaultIdleTimeoutSecs = 30;
     public const int MinMtu = 1200;

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[gossip.tls]</c>: peer TLS.</summary>
-public sealed class GossipTlsConfig
+internal sealed class GossipTlsConfig
 {
     /// <summary><c>cert_file</c> (required in this section).</summary>
     public string CertFile { get; set; } = string.Empty;

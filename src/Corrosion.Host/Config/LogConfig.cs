@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[log]</c>.</summary>
-public sealed class LogConfig
+internal sealed class LogConfig
 {
     /// <summary><c>log.format</c>: <c>plaintext</c> (default) or <c>json</c>.</summary>
     public LogFormat Format { get; set; } = LogFormat.Plaintext;

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>log.format</c>.</summary>
-public enum LogFormat
+internal enum LogFormat
 {
     Plaintext,
     Json,

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[perf]</c>: queue sizes and timings. Every field optional; defaults are the documented ones.</summary>
-public sealed class PerfConfig
+internal sealed class PerfConfig
 {
     public long ApplyChannelLen { get; set; } = 2048;
 

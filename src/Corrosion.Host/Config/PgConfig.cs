@@ -3,7 +3,7 @@ using System.Net;
 namespace Corrosion.Host.Config;
 
 /// <summary>One <c>api.pg</c> listener.</summary>
-public sealed class PgConfig
+internal sealed class PgConfig
 {
     /// <summary><c>addr</c> (alias <c>bind_addr</c>, required).</summary>
     public IPEndPoint Addr { get; set; } = new(IPAddress.Loopback, 0);

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>api.pg.tls</c>.</summary>
-public sealed class PgTlsConfig
+internal sealed class PgTlsConfig
 {
     public string CertFile { get; set; } = string.Empty;
 

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[reaper]</c>: clean-up of long-deleted rows' bookkeeping.</summary>
-public sealed class ReaperConfig
+internal sealed class ReaperConfig
 {
     /// <summary><c>reaper.tables.&lt;name&gt;</c>.</summary>
     public Dictionary<string, ReaperTableConfig> Tables { get; set; } = new(StringComparer.Ordinal);

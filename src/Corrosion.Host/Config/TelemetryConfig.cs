@@ -3,7 +3,7 @@ using System.Net;
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[telemetry]</c>.</summary>
-public sealed class TelemetryConfig
+internal sealed class TelemetryConfig
 {
     /// <summary><c>telemetry.prometheus.addr</c> (alias <c>bind_addr</c>); null: no exporter.</summary>
     public IPEndPoint? PrometheusAddr { get; set; }

@@ -1,7 +1,7 @@
 namespace Corrosion.Host.Config;
 
 /// <summary><c>[gossip.tls.client]</c>: the client certificate for mutual TLS.</summary>
-public sealed class TlsClientCertConfig
+internal sealed class TlsClientCertConfig
 {
     public string CertFile { get; set; } = string.Empty;
 

@@ -188,6 +188,24 @@ public sealed class ExecQueryCliTests
     }
 
     [Fact]
+    public async Task Config_with_port_0_asks_for_api_addr()
+    {
+        using var dir = new TempDir();
+        var config = dir.Write("config.toml", """
+            [db]
+            path = "x.db"
+            [gossip]
+            addr = "127.0.0.1:8787"
+            [api]
+            addr = "127.0.0.1:0"
+            """);
+
+        var result = await CliRunner.RunAsync(dir, "-c", config, "query", "SELECT 1");
+
+        result.Should().Be((1, string.Empty, "corrosion query: api.addr 127.0.0.1:0 has no fixed port (the agent picks one when it starts); pass the agent's address with --api-addr\n"));
+    }
+
+    [Fact]
     public async Task Missing_explicit_config_is_named()
     {
         using var dir = new TempDir();
