@@ -19,7 +19,7 @@ internal static class ConfigParser
             throw Fail(problems, source);
         }
 
-        EnvironmentOverrides.Apply(document, environment, problems);
+        var variables = EnvironmentOverrides.Apply(document, environment, problems);
 
         var root = new TableReader(document, string.Empty, problems);
         var config = new CorrosionConfig();
@@ -87,14 +87,14 @@ internal static class ConfigParser
         root.Finish();
         if (problems.Count > 0)
         {
-            throw Fail(problems, source);
+            throw Fail(problems, source, variables);
         }
 
         return config;
     }
 
-    private static ConfigException Fail(List<ConfigProblem> problems, string source) =>
-        new([.. problems.OrderBy(p => p.Line).Select(p => p.Format(source))]);
+    private static ConfigException Fail(List<ConfigProblem> problems, string source, IReadOnlyList<string>? variables = null) =>
+        new([.. problems.OrderBy(p => p.Line < 0 ? (long)int.MaxValue - p.Line : p.Line).Select(p => p.Format(source, variables))]);
 
     private static void ReadDb(TableReader db, DbConfig config)
     {

@@ -11,11 +11,16 @@ internal static class EnvironmentOverrides
 {
     public const string Prefix = "CORROSION_";
 
-    public static void Apply(TomlNode root, IDictionary? environment, List<ConfigProblem> problems)
+    /// <summary>
+    /// Applies the variables; returns their names in order. A value set from variable <c>i</c> carries line
+    /// <c>-(i + 1)</c> so that problems with it name the variable (see <see cref="ConfigProblem.Format"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Apply(TomlNode root, IDictionary? environment, List<ConfigProblem> problems)
     {
+        var applied = new List<string>();
         if (environment is null)
         {
-            return;
+            return applied;
         }
 
         var entries = new List<(string Name, string Value)>();
@@ -31,48 +36,51 @@ internal static class EnvironmentOverrides
 
         foreach (var (name, value) in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
         {
+            applied.Add(name);
+            var line = -applied.Count;
             var path = name[Prefix.Length..].ToLowerInvariant().Split("__");
             if (path.Any(p => p.Length == 0))
             {
-                problems.Add(new ConfigProblem(0, null, $"environment variable {name}: empty key part"));
+                problems.Add(new ConfigProblem(line, null, "empty key part"));
                 continue;
             }
 
-            Set(root, path, ReadValue(value), name, problems);
+            Set(root, path, ReadValue(value, line), line, name, problems);
         }
+
+        return applied;
     }
 
-    private static TomlNode ReadValue(string value)
+    private static TomlNode ReadValue(string value, int line)
     {
         var scratch = new List<ConfigProblem>();
         var parsed = TomlDocumentReader.Read("v = " + value, "env", scratch);
-        return scratch.Count == 0 && parsed.Get("v") is { } node ? Relined(node) : TomlNode.Value(TomlNodeKind.String, 0, value);
+        return scratch.Count == 0 && parsed.Get("v") is { } node ? Relined(node, line) : TomlNode.Value(TomlNodeKind.String, line, value);
     }
 
-    /// <summary>Values from the environment have no line (0) so errors name the key only.</summary>
-    private static TomlNode Relined(TomlNode node)
+    private static TomlNode Relined(TomlNode node, int line)
     {
         switch (node.Kind)
         {
             case TomlNodeKind.Table:
-                var table = TomlNode.Table(0);
+                var table = TomlNode.Table(line);
                 table.Inline = node.Inline;
                 foreach (var (key, child) in node.Entries)
                 {
-                    table.Entries.Add(new(key, Relined(child)));
+                    table.Entries.Add(new(key, Relined(child, line)));
                 }
 
                 return table;
             case TomlNodeKind.Array:
-                var array = TomlNode.Array(0);
-                array.Items.AddRange(node.Items.Select(Relined));
+                var array = TomlNode.Array(line);
+                array.Items.AddRange(node.Items.Select(item => Relined(item, line)));
                 return array;
             default:
-                return TomlNode.Value(node.Kind, 0, node.Scalar!);
+                return TomlNode.Value(node.Kind, line, node.Scalar!);
         }
     }
 
-    private static void Set(TomlNode root, string[] path, TomlNode value, string name, List<ConfigProblem> problems)
+    private static void Set(TomlNode root, string[] path, TomlNode value, int line, string name, List<ConfigProblem> problems)
     {
         var current = root;
         for (var i = 0; i < path.Length - 1; i++)
@@ -80,12 +88,12 @@ internal static class EnvironmentOverrides
             var next = current.Get(path[i]);
             if (next is null)
             {
-                next = TomlNode.Table(0);
+                next = TomlNode.Table(line);
                 current.Entries.Add(new(path[i], next));
             }
             else if (next.Kind != TomlNodeKind.Table)
             {
-                problems.Add(new ConfigProblem(0, string.Join('.', path[..(i + 1)]), $"is {next.Describe()} in the file; environment variable {name} cannot set a key inside it"));
+                problems.Add(new ConfigProblem(line, string.Join('.', path[..(i + 1)]), $"is {next.Describe()} in the file; {name} cannot set a key inside it"));
                 return;
             }
 

@@ -59,8 +59,8 @@ public sealed class EnvironmentOverrideTests
 
         var act = () => ConfigLoader.Load(path, ConfigOverrides.None, environment: env);
 
-        act.Should().Throw<ConfigException>().Which.Problems.Should().BeEquivalentTo(
-            $"config {path}: db.pathh: unknown key",
-            $"config {path}: gossip.plaintext: expected a boolean (true or false), found a string");
+        act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
+            $"config {path}, environment variable CORROSION_DB__PATHH: db.pathh: unknown key",
+            $"config {path}, environment variable CORROSION_GOSSIP__PLAINTEXT: gossip.plaintext: expected a boolean (true or false), found a string");
     }
 }
