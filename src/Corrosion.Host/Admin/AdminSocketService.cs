@@ -39,13 +39,14 @@ internal sealed class AdminSocketService : BackgroundService
     {
         try
         {
-            _listener?.Dispose();
+            // Cancels the accept loop and the open connections, and waits for them.
             await base.StopAsync(cancellationToken);
         }
         finally
         {
             if (_listener is not null)
             {
+                _listener.Dispose();
                 TryDelete(_path);
                 Log.AdminSocketStopped(_logger, _path);
             }
