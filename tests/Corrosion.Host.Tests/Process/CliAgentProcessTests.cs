@@ -27,7 +27,7 @@ public sealed class CliAgentProcessTests
         var query = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "--api-addr", api, "query", sql);
 
         query.ExitCode.Should().Be(0, query.Err);
-        query.Out.Should().Be(await Sqlite3Async(dir.Combine("data", "state.db"), sql));
+        query.Out.Should().Be(await Sqlite3.RunAsync(dir.Combine("data", "state.db"), sql, Deadline));
         (await agent.TerminateAsync(Deadline)).Should().Be(0);
     }
 
@@ -77,17 +77,5 @@ public sealed class CliAgentProcessTests
         without.ExitCode.Should().Be(1);
         without.Err.Should().StartWith("corrosion query: ").And.Contain("401");
         (await agent.TerminateAsync(Deadline)).Should().Be(0);
-    }
-
-    private static async Task<string> Sqlite3Async(string db, string sql)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo("sqlite3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(db);
-        info.ArgumentList.Add(sql);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(Deadline);
-        await process.WaitForExitAsync(cts.Token);
-        return await stdout;
     }
 }

@@ -49,14 +49,14 @@ public sealed class QuickStartTests
         columns.Should().Be((0, "id|title|completed_at\nsome-id|Write some Corrosion docs!|\n", string.Empty));
 
         // ...and with SQLite directly.
-        (await Sqlite3Async(db, "SELECT * FROM todos;")).Should().Be("some-id|Write some Corrosion docs!|\n");
+        (await Sqlite3.RunAsync(db, "SELECT * FROM todos;", Deadline)).Should().Be("some-id|Write some Corrosion docs!|\n");
 
         // The appendix's update, then the same views again.
         var update = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "exec", "UPDATE todos SET completed_at = 1234567890");
         update.Should().Be((0, "INFO corrosion: Rows affected: 1\n", string.Empty));
         (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "query", "SELECT * FROM todos;"))
             .Should().Be((0, "some-id|Write some Corrosion docs!|1234567890\n", string.Empty));
-        (await Sqlite3Async(db, "SELECT * FROM todos;")).Should().Be("some-id|Write some Corrosion docs!|1234567890\n");
+        (await Sqlite3.RunAsync(db, "SELECT * FROM todos;", Deadline)).Should().Be("some-id|Write some Corrosion docs!|1234567890\n");
 
         // A failing statement: message on stderr, exit 1, agent keeps serving.
         var bad = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "exec", "INSERT INTO nope VALUES (1)");
@@ -65,20 +65,6 @@ public sealed class QuickStartTests
         bad.Err.Should().StartWith("corrosion exec: ").And.Contain("nope");
 
         (await agent.TerminateAsync(Deadline)).Should().Be(0, agent.Stderr);
-    }
-
-    private static async Task<string> Sqlite3Async(string db, string sql)
-    {
-        var info = new ProcessStartInfo("sqlite3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(db);
-        info.ArgumentList.Add(sql);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(Deadline);
-        await process.WaitForExitAsync(cts.Token);
-        process.ExitCode.Should().Be(0, await stderr);
-        return await stdout;
     }
 
     private static int FreePort()
