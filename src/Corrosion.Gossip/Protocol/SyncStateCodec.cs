@@ -1,5 +1,6 @@
 using System.Buffers;
 using Corrosion.Crdt;
+using Corrosion.Gossip.Transport;
 
 namespace Corrosion.Gossip.Protocol;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Corrosion.Gossip.Transport;
 using Corrosion.Storage;
 
 namespace Corrosion.Gossip.Protocol;
