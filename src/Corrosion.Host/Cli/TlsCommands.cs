@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography;
-using Corrosion.Host.Tls;
+using Corrosion.Gossip.Tls;
 
 namespace Corrosion.Host.Cli;
 
@@ -34,8 +34,7 @@ internal static class TlsCommands
         var command = new Command("generate", "Generate a TLS certificate authority (ca_cert.pem, ca_key.pem)") { output };
         command.SetAction(result => Run(context, "tls ca generate", () =>
         {
-            using var ca = CertificateGenerator.CreateCa(DateTimeOffset.UtcNow);
-            return Write(context, ca, result.GetValue(output)!, CertificateGenerator.CaCertFile, CertificateGenerator.CaKeyFile, "CA");
+            return Report(context, new CertificateAuthority().GenerateCa(Output(result.GetValue(output)!)), "CA");
         }));
         return command;
     }
@@ -56,9 +55,8 @@ internal static class TlsCommands
                 return ExitCodes.Error;
             }
 
-            using var ca = CertificateGenerator.LoadCa(result.GetValue(caCert)!, result.GetValue(caKey)!);
-            using var server = CertificateGenerator.CreateServer(ca, address, DateTimeOffset.UtcNow);
-            return Write(context, server, result.GetValue(output)!, CertificateGenerator.ServerCertFile, CertificateGenerator.ServerKeyFile, "server");
+            var files = new CertificateAuthority().GenerateServer(Output(result.GetValue(output)!), address, result.GetValue(caCert)!, result.GetValue(caKey)!);
+            return Report(context, files, "server");
         }));
         return command;
     }
@@ -71,21 +69,22 @@ internal static class TlsCommands
         var command = new Command("generate", "Generate a TLS certificate from a CA (client_cert.pem, client_key.pem)") { caKey, caCert, output };
         command.SetAction(result => Run(context, "tls client generate", () =>
         {
-            using var ca = CertificateGenerator.LoadCa(result.GetValue(caCert)!, result.GetValue(caKey)!);
-            using var client = CertificateGenerator.CreateClient(ca, DateTimeOffset.UtcNow);
-            return Write(context, client, result.GetValue(output)!, CertificateGenerator.ClientCertFile, CertificateGenerator.ClientKeyFile, "client");
+            var files = new CertificateAuthority().GenerateClient(Output(result.GetValue(output)!), result.GetValue(caCert)!, result.GetValue(caKey)!);
+            return Report(context, files, "client");
         }));
         return command;
     }
 
-    private static int Write(CliContext context, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string directory, string certName, string keyName, string what)
+    private static string Output(string directory)
     {
         Directory.CreateDirectory(directory);
-        var certPath = Path.Combine(directory, certName);
-        var keyPath = Path.Combine(directory, keyName);
-        CertificateGenerator.WritePem(certificate, certPath, keyPath);
-        context.Console.WriteLine($"Wrote {what} cert to {certPath}");
-        context.Console.WriteLine($"Wrote {what} key to {keyPath}");
+        return directory;
+    }
+
+    private static int Report(CliContext context, CertificateFiles files, string what)
+    {
+        context.Console.WriteLine($"Wrote {what} cert to {files.CertificatePath}");
+        context.Console.WriteLine($"Wrote {what} key to {files.KeyPath}");
         return ExitCodes.Ok;
     }
 
@@ -95,7 +94,7 @@ internal static class TlsCommands
         {
             return action();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException or InvalidOperationException)
         {
             context.Console.Fail(name, ex.Message);
             return ExitCodes.Error;
