@@ -1,0 +1,214 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using Corrosion.Crdt;
+using Corrosion.Gossip.Protocol;
+using Corrosion.Gossip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Gossip.Broadcast;
+
+/// <summary>
+/// Spreads every locally committed changeset to a few random live members, which apply it and forward it a bounded
+/// number of hops. Duplicates are harmless: the engine skips versions it holds, and only news is forwarded.
+/// Lost broadcasts are repaired by anti-entropy sync.
+/// </summary>
+public sealed partial class ChangeBroadcaster : IAsyncDisposable
+{
+    private readonly ICorrosionNode _node;
+    private readonly IPeerTransport _transport;
+    private readonly Func<IReadOnlyList<EndPoint>> _livePeers;
+    private readonly BroadcastOptions _options;
+    private readonly Random _random;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<EndPoint, OutboundLink> _links = new();
+    private long _sent;
+    private long _received;
+
+    public ChangeBroadcaster(ICorrosionNode node, IPeerTransport transport, Func<IReadOnlyList<EndPoint>> livePeers, BroadcastOptions options, Random random, ILogger<ChangeBroadcaster> logger)
+    {
+        _node = node;
+        _transport = transport;
+        _livePeers = livePeers;
+        _options = options;
+        _random = random;
+        _logger = logger;
+    }
+
+    public long FramesSent => Interlocked.Read(ref _sent);
+
+    public long FramesReceived => Interlocked.Read(ref _received);
+
+    /// <summary>Broadcasts local commits until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var subscription = _node.Changes.Subscribe(1024, BoundedChannelFullMode.DropOldest);
+        try
+        {
+            await foreach (var committed in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!committed.IsLocal)
+                {
+                    continue;
+                }
+
+                foreach (var chunk in committed.Changeset.Chunk(_options.MaxChangesPerChunk))
+                {
+                    await SendAsync(Encode(chunk, hops: 0), except: null, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    /// <summary>Serves a stream a peer opened for broadcasts, starting with its first frame.</summary>
+    public async Task HandleStreamAsync(IPeerConnection connection, FrameCodec.OwnedFrame first, CancellationToken cancellationToken)
+    {
+        var frame = first;
+        while (true)
+        {
+            using (frame)
+            {
+                if (frame.Type != (byte)PeerFrameType.Broadcast)
+                {
+                    throw new PeerProtocolException($"unexpected frame type {frame.Type} on a broadcast stream");
+                }
+
+                await ReceiveAsync(frame.Payload, connection.RemoteEndPoint, cancellationToken).ConfigureAwait(false);
+            }
+
+            var next = await FrameCodec.ReadFrameAsync(connection.Transport.Input, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (next is null)
+            {
+                return;
+            }
+
+            frame = next;
+        }
+    }
+
+    private async Task ReceiveAsync(ReadOnlyMemory<byte> payload, EndPoint from, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _received);
+        if (payload.Length < 1)
+        {
+            throw new PeerProtocolException("empty broadcast frame");
+        }
+
+        var hops = payload.Span[0];
+        var changeset = ChangesetCodec.Decode(new ReadOnlySequence<byte>(payload[1..]));
+        ApplyResult result;
+        try
+        {
+            result = await _node.ApplyChangesetsAsync([changeset], cancellationToken).ConfigureAwait(false);
+        }
+        catch (CorrosionException ex)
+        {
+            Log.BroadcastRefused(_logger, changeset.ActorId.ToString(), changeset.Version, from.ToString() ?? "?", ex.Message);
+            return;
+        }
+
+        var isNews = result.AppliedVersions > 0 || result.BufferedChunks > 0;
+        if (isNews && hops + 1 < _options.MaxHops)
+        {
+            var forwarded = new byte[payload.Length];
+            payload.CopyTo(forwarded);
+            forwarded[0] = (byte)(hops + 1);
+            await SendAsync(forwarded, except: from, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static byte[] Encode(Changeset changeset, byte hops)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        buffer.GetSpan(1)[0] = hops;
+        buffer.Advance(1);
+        ChangesetCodec.Write(buffer, changeset);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private async Task SendAsync(byte[] payload, EndPoint? except, CancellationToken cancellationToken)
+    {
+        var candidates = _livePeers().Where(p => !Equals(p, except) && !Equals(p, _transport.LocalEndPoint)).ToArray();
+        _random.Shuffle(candidates);
+        foreach (var peer in candidates.Take(_options.Fanout))
+        {
+            try
+            {
+                var link = _links.GetOrAdd(peer, p => new OutboundLink(p));
+                await link.SendAsync(_transport, payload, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _sent);
+            }
+            catch (Exception ex) when (ex is IOException or PeerProtocolException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                // The peer is unreachable now; sync repairs what it missed.
+                Log.BroadcastSendFailed(_logger, peer.ToString() ?? "?", ex.Message);
+                if (_links.TryRemove(peer, out var broken))
+                {
+                    await broken.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var link in _links.Values)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _links.Clear();
+    }
+
+    /// <summary>One reused outbound stream per peer, written by one sender at a time.</summary>
+    private sealed class OutboundLink(EndPoint peer) : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private IPeerConnection? _connection;
+
+        public async Task SendAsync(IPeerTransport transport, byte[] payload, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                _connection ??= await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
+                FrameCodec.Write(_connection.Transport.Output, (byte)PeerFrameType.Broadcast, payload);
+                var flush = await _connection.Transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    throw new IOException($"broadcast stream to {peer} was closed");
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _gate.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2200, EventName = "BroadcastRefused", Level = LogLevel.Warning, Message = "refused broadcast of actor {Actor} version {Version} from {Peer}: {Reason}")]
+        public static partial void BroadcastRefused(ILogger logger, string actor, long version, string peer, string reason);
+
+        [LoggerMessage(EventId = 2201, EventName = "BroadcastSendFailed", Level = LogLevel.Debug, Message = "broadcast to {Peer} failed: {Reason}")]
+        public static partial void BroadcastSendFailed(ILogger logger, string peer, string reason);
+    }
+}
