@@ -1,0 +1,84 @@
+namespace Corrosion.Gossip.Membership.Tests;
+
+public sealed class JoinTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(10)]
+    public async Task Members_joining_through_one_bootstrap_node_all_see_each_other_alive(int count)
+    {
+        await using var cluster = new SwimCluster();
+        var nodes = await cluster.StartManyAsync(count);
+
+        var took = await cluster.RunUntilAsync(() => cluster.AllSeeEachOther(nodes), TimeSpan.FromSeconds(30), $"{count} members alive everywhere");
+
+        took.Should().BeLessThan(TimeSpan.FromSeconds(10), "joins spread by piggybacking and 200 ms gossip rounds");
+        foreach (var node in nodes)
+        {
+            node.Membership.IsJoined.Should().BeTrue($"{node} got an answer");
+            node.Membership.Current.Members.Should().HaveCount(count - 1, $"{node} knows everyone but itself");
+            node.Membership.Statistics.HandlerErrors.Should().Be(0);
+        }
+
+        // And it stays that way: nobody is suspected while everyone answers.
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(30));
+        cluster.AllSeeEachOther(nodes).Should().BeTrue($"no false suspicion in a healthy cluster; state:\n{cluster.Describe()}");
+    }
+
+    [Fact]
+    public async Task A_node_keeps_announcing_with_backoff_until_its_bootstrap_answers()
+    {
+        await using var cluster = new SwimCluster();
+        var a = await cluster.StartAsync(0);
+        cluster.Network.Isolate(a.Address);
+        var b = await cluster.StartAsync(1, [a]);
+
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(10));
+        b.Membership.IsJoined.Should().BeFalse("its bootstrap is unreachable");
+        var sentWhileAlone = b.Membership.Statistics.MessagesSent;
+        // Backoff 0.5, 1, 2, 4, 4 ... s: the first announce plus 4 or 5 retries in 10 s, not one per step.
+        sentWhileAlone.Should().BeInRange(4, 6);
+
+        cluster.Network.Heal();
+        var took = await cluster.RunUntilAsync(() => cluster.AllSeeEachOther([a, b]), TimeSpan.FromSeconds(10), "a and b joined after heal");
+        took.Should().BeLessThanOrEqualTo(SwimCluster.FastOptions().AnnounceBackoffMax + TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task Watchers_get_the_current_snapshot_then_each_newer_version()
+    {
+        await using var cluster = new SwimCluster();
+        var a = await cluster.StartAsync(0);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var seen = new List<MembershipSnapshot>();
+        var sawB = new TaskCompletionSource();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var snapshot in a.Membership.WatchAsync(cts.Token))
+            {
+                lock (seen)
+                {
+                    seen.Add(snapshot);
+                }
+
+                if (snapshot.Members.Count == 1)
+                {
+                    sawB.TrySetResult();
+                }
+            }
+        });
+
+        var b = await cluster.StartAsync(1, [a]);
+        await cluster.RunUntilAsync(() => cluster.AllSeeEachOther([a, b]), TimeSpan.FromSeconds(10), "a and b alive");
+        await sawB.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await cluster.StopAsync(a);
+        await watch.WaitAsync(TimeSpan.FromSeconds(10));
+
+        lock (seen)
+        {
+            seen[0].Version.Should().Be(0, "the first item is the snapshot current when watching started");
+            seen.Select(s => s.Version).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+            seen.Last().Members.Should().ContainSingle(m => m.Id == b.Id && m.Status == MemberStatus.Alive);
+        }
+    }
+}
