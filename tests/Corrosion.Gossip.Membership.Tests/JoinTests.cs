@@ -51,26 +51,27 @@ public sealed class JoinTests
         var a = await cluster.StartAsync(0);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var seen = new List<MembershipSnapshot>();
-        var sawB = new TaskCompletionSource();
+
+        // Subscribe before b starts: the first item is the snapshot current at that moment.
+        var enumerator = a.Membership.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        (await enumerator.MoveNextAsync()).Should().BeTrue();
+        seen.Add(enumerator.Current);
         var watch = Task.Run(async () =>
         {
-            await foreach (var snapshot in a.Membership.WatchAsync(cts.Token))
+            await using (enumerator)
             {
-                lock (seen)
+                while (await enumerator.MoveNextAsync())
                 {
-                    seen.Add(snapshot);
-                }
-
-                if (snapshot.Members.Count == 1)
-                {
-                    sawB.TrySetResult();
+                    lock (seen)
+                    {
+                        seen.Add(enumerator.Current);
+                    }
                 }
             }
         });
 
         var b = await cluster.StartAsync(1, [a]);
         await cluster.RunUntilAsync(() => cluster.AllSeeEachOther([a, b]), TimeSpan.FromSeconds(10), "a and b alive");
-        await sawB.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await cluster.StopAsync(a);
         await watch.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -78,6 +79,7 @@ public sealed class JoinTests
         {
             seen[0].Version.Should().Be(0, "the first item is the snapshot current when watching started");
             seen.Select(s => s.Version).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+            seen.Last().Should().BeSameAs(a.Membership.Current, "the last item is the final snapshot");
             seen.Last().Members.Should().ContainSingle(m => m.Id == b.Id && m.Status == MemberStatus.Alive);
         }
     }

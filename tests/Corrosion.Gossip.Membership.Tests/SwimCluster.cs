@@ -153,6 +153,7 @@ internal sealed class SwimCluster : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         var quietChecks = 0;
+        var spins = 0;
         while (true)
         {
             var sentBefore = Network.Sent;
@@ -176,7 +177,14 @@ internal sealed class SwimCluster : IAsyncDisposable
                 throw new TimeoutException($"cluster did not settle: {Network.Outstanding} datagrams outstanding, pending events {string.Join(", ", Running.Select(n => $"{n}={n.Membership.PendingEvents}"))}");
             }
 
-            await Task.Delay(1);
+            if (++spins < 200)
+            {
+                await Task.Yield();
+            }
+            else
+            {
+                await Task.Delay(1);
+            }
         }
     }
 
