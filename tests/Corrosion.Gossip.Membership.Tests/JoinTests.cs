@@ -18,11 +18,41 @@ public sealed class JoinTests
             node.Membership.IsJoined.Should().BeTrue($"{node} got an answer");
             node.Membership.Current.Members.Should().HaveCount(count - 1, $"{node} knows everyone but itself");
             node.Membership.Statistics.HandlerErrors.Should().Be(0);
+            node.Membership.Statistics.SendFailures.Should().Be(0, "no datagram exceeded the transport's size");
         }
 
         // And it stays that way: nobody is suspected while everyone answers.
         await cluster.AdvanceAsync(TimeSpan.FromSeconds(30));
         cluster.AllSeeEachOther(nodes).Should().BeTrue($"no false suspicion in a healthy cluster; state:\n{cluster.Describe()}");
+    }
+
+    [Fact]
+    public async Task Ten_members_converge_with_a_packet_size_that_fits_only_a_few_updates()
+    {
+        await using var cluster = new SwimCluster(o => o.MaxPacketSize = 400);
+        var nodes = await cluster.StartManyAsync(10);
+
+        await cluster.RunUntilAsync(() => cluster.AllSeeEachOther(nodes), TimeSpan.FromSeconds(60), "ten members alive everywhere with 400-byte packets");
+        nodes.Should().OnlyContain(n => n.Membership.Statistics.SendFailures == 0);
+    }
+
+    [Fact]
+    public async Task A_store_that_fails_to_load_does_not_prevent_joining_through_bootstrap()
+    {
+        await using var cluster = new SwimCluster();
+        var a = await cluster.StartAsync(0);
+        var b = await cluster.StartAsync(1, [a], store: new FailingStore());
+
+        await cluster.RunUntilAsync(() => cluster.AllSeeEachOther([a, b]), TimeSpan.FromSeconds(5), "joined despite the store");
+        b.Membership.Statistics.HandlerErrors.Should().Be(0);
+    }
+
+    private sealed class FailingStore : IMemberStore
+    {
+        public Task SaveAsync(IReadOnlyList<MemberState> members, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<IReadOnlyList<MemberState>> LoadAsync(CancellationToken cancellationToken = default) =>
+            throw new IOException("disk on fire");
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public sealed class RestartAndLeaveTests
         await cluster.AdvanceAsync(SwimCluster.FastOptions().PersistInterval * 2);
         await cluster.KillAsync(old);
 
-        old.Store.Members.Select(m => m.Id).Should().BeEquivalentTo([nodes[0].Id, nodes[1].Id], "known members were persisted");
+        ((InMemoryMemberStore)old.Store).Members.Select(m => m.Id).Should().BeEquivalentTo([nodes[0].Id, nodes[1].Id], "known members were persisted");
 
         // No bootstrap at all, only the store of the previous run.
         var restarted = await cluster.StartAsync(2, bootstrap: null, actorId: old.Id, store: old.Store);

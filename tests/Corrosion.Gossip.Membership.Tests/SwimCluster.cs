@@ -54,7 +54,7 @@ internal sealed class SwimCluster : IAsyncDisposable
         int index,
         IEnumerable<SwimTestNode>? bootstrap = null,
         ActorId? actorId = null,
-        InMemoryMemberStore? store = null,
+        IMemberStore? store = null,
         Action<SwimOptions>? configure = null)
     {
         var options = FastOptions();

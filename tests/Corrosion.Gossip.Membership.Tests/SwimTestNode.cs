@@ -3,7 +3,7 @@ using System.Net;
 namespace Corrosion.Gossip.Membership.Tests;
 
 /// <summary>One membership instance of a <see cref="SwimCluster"/>, with its transport and store.</summary>
-internal sealed class SwimTestNode(string name, SwimMembership membership, TestDatagramTransport transport, InMemoryMemberStore store)
+internal sealed class SwimTestNode(string name, SwimMembership membership, TestDatagramTransport transport, IMemberStore store)
 {
     public string Name { get; } = name;
 
@@ -11,7 +11,7 @@ internal sealed class SwimTestNode(string name, SwimMembership membership, TestD
 
     public TestDatagramTransport Transport { get; } = transport;
 
-    public InMemoryMemberStore Store { get; } = store;
+    public IMemberStore Store { get; } = store;
 
     public ActorId Id => Membership.Self.Id;
 

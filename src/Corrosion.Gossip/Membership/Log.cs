@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Gossip.Membership;
 
-/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2515).</summary>
+/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2516).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2500, EventName = "MemberStatusChanged", Level = LogLevel.Information, Message = "member {Actor} at {Address} is now {Status} (incarnation {Incarnation})")]
@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2514, EventName = "MemberRemoved", Level = LogLevel.Debug, Message = "forgot member {Actor} ({Status} since {Since:O})")]
     public static partial void MemberRemoved(ILogger logger, ActorId actor, MemberStatus status, DateTimeOffset since);
+
+    [LoggerMessage(EventId = 2515, EventName = "LoadFailed", Level = LogLevel.Warning, Message = "could not load persisted members; joining through the bootstrap list only")]
+    public static partial void LoadFailed(ILogger logger, Exception exception);
 }

@@ -26,6 +26,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 {
     private const int EventQueueCapacity = 1024;
     private const int MaxLeaveRecipients = 64;
+    private const int MaxRelays = 1024;
 
     private readonly IPeerTransport _transport;
     private readonly SwimOptions _options;
@@ -385,7 +386,18 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 
         if (_store is not null)
         {
-            foreach (var known in await _store.LoadAsync(ct).ConfigureAwait(false))
+            IReadOnlyList<MemberState> persisted = [];
+            try
+            {
+                persisted = await _store.LoadAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Join through the bootstrap list alone rather than not at all.
+                Log.LoadFailed(_logger, ex);
+            }
+
+            foreach (var known in persisted)
             {
                 if (known.Id != Self.Id && known.Status != MemberStatus.Left)
                 {
@@ -566,6 +578,12 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         {
             // Asked to probe ourselves: answer the requester directly.
             await SendAsync(message.Sender.Address, SwimMessageKind.ForwardedAck, message.ProbeNumber, Self, null, includeMembers: false, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (_relays.Count >= MaxRelays)
+        {
+            // A flood of ping-reqs (each entry lives one probe period): refuse rather than grow without bound.
             return;
         }
 
