@@ -47,6 +47,15 @@ internal sealed class SwimCluster : IAsyncDisposable
         };
     }
 
+    /// <summary>A fixed actor id per index, so runs are reproducible (snapshot order follows actor ids).</summary>
+    public static ActorId ActorIdOf(int index)
+    {
+        var bytes = new byte[ActorId.Size];
+        bytes[0] = (byte)(index * 37);
+        bytes[15] = (byte)index;
+        return new ActorId(bytes);
+    }
+
     public static IPEndPoint AddressOf(int index) => new(IPAddress.Parse($"10.0.0.{index + 1}"), 4001);
 
     /// <summary>Starts a node at <see cref="AddressOf"/>(<paramref name="index"/>).</summary>
@@ -70,7 +79,7 @@ internal sealed class SwimCluster : IAsyncDisposable
         var membership = new SwimMembership(
             transport,
             options,
-            actorId ?? ActorId.NewRandom(),
+            actorId ?? ActorIdOf(index),
             Time,
             new Random(_nextSeed++),
             NullLogger<SwimMembership>.Instance,
@@ -111,8 +120,8 @@ internal sealed class SwimCluster : IAsyncDisposable
         await node.Membership.StopAsync();
         node.Running = false;
         await node.Transport.DisposeAsync();
-        Network.Heal();
         await SettleAsync();
+        Network.Heal();
     }
 
     /// <summary>Advances fake time by <paramref name="duration"/> in <see cref="Step"/>s, settling after each.</summary>
@@ -148,36 +157,32 @@ internal sealed class SwimCluster : IAsyncDisposable
         return Time.GetUtcNow() - start;
     }
 
-    /// <summary>Waits (in real time, bounded) until no datagram is in flight and no node has a queued event.</summary>
+    /// <summary>
+    /// Runs the cluster to quiescence: waits until every node is idle, releases the next datagram in flight, and so on
+    /// until none is left (bounded in real time).
+    /// </summary>
     public async Task SettleAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        var quietChecks = 0;
-        var spins = 0;
-        while (true)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
         {
-            var sentBefore = Network.Sent;
-            var networkIdle = Network.Outstanding == 0;
-            var nodesIdle = Running.All(n => n.Membership.PendingEvents == 0);
-            var sentAfter = Network.Sent;
-            if (networkIdle && nodesIdle && sentBefore == sentAfter)
-            {
-                if (++quietChecks >= 2)
-                {
-                    return;
-                }
-            }
-            else
-            {
-                quietChecks = 0;
-            }
+            await WaitIdleAsync(deadline);
+        }
+        while (Network.DeliverNext());
+    }
 
+    /// <summary>Waits until no released datagram and no node event is pending (only this thread releases datagrams or advances time).</summary>
+    private async Task WaitIdleAsync(DateTime deadline)
+    {
+        var spins = 0;
+        while (Network.Outstanding != 0 || Running.Any(n => n.Membership.PendingEvents != 0))
+        {
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"cluster did not settle: {Network.Outstanding} datagrams outstanding, pending events {string.Join(", ", Running.Select(n => $"{n}={n.Membership.PendingEvents}"))}");
             }
 
-            if (++spins < 200)
+            if (++spins < 1000)
             {
                 await Task.Yield();
             }

@@ -4,17 +4,20 @@ using System.Net;
 namespace Corrosion.Gossip.Membership.Tests;
 
 /// <summary>
-/// An in-process datagram network for SWIM tests: delivery is immediate (into the receiver's inbox), with seeded
-/// random loss, one-way blocks and isolation. It counts datagrams that are queued or being handled so a test can wait
-/// until the whole cluster is idle before advancing fake time.
+/// An in-process datagram network for SWIM tests, with seeded random loss, one-way blocks and isolation. Sent
+/// datagrams wait in the network until <see cref="DeliverNext"/> releases them one at a time, in a canonical order
+/// (sender address, then the sender's own sequence), and loss is decided at release: with every node idle between
+/// releases, a run depends only on the seeds, not on thread scheduling.
 /// </summary>
 internal sealed class TestDatagramNetwork
 {
     private readonly ConcurrentDictionary<EndPoint, TestDatagramTransport> _transports = new();
     private readonly ConcurrentDictionary<(EndPoint From, EndPoint To), bool> _blocked = new();
     private readonly ConcurrentDictionary<EndPoint, bool> _isolated = new();
+    private readonly Dictionary<EndPoint, long> _sequences = [];
+    private readonly List<Datagram> _inFlight = [];
     private readonly Random _random;
-    private readonly Lock _randomLock = new();
+    private readonly Lock _lock = new();
     private long _sent;
     private long _dropped;
 
@@ -31,7 +34,19 @@ internal sealed class TestDatagramNetwork
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Datagrams queued at, or being handled by, attached receivers.</summary>
+    /// <summary>Datagrams sent and not yet released by <see cref="DeliverNext"/>.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>Datagrams released to attached receivers that they have not finished handling.</summary>
     public int Outstanding => _transports.Values.Sum(t => t.Outstanding);
 
     public TestDatagramTransport Attach(IPEndPoint endPoint, int maxDatagramSize = 1178)
@@ -59,32 +74,65 @@ internal sealed class TestDatagramNetwork
         _isolated.Clear();
     }
 
-    /// <summary>Delivers raw bytes to <paramref name="to"/> as if <paramref name="from"/> sent them (fuzzing).</summary>
+    /// <summary>Queues raw bytes to <paramref name="to"/> as if <paramref name="from"/> sent them (fuzzing).</summary>
     public void Inject(EndPoint from, EndPoint to, byte[] payload) => Send(from, to, payload);
 
     internal void Send(EndPoint from, EndPoint to, byte[] payload)
     {
         Interlocked.Increment(ref _sent);
-        if (_isolated.ContainsKey(from) || _isolated.ContainsKey(to) || _blocked.ContainsKey((from, to)) || Lost()
-            || !_transports.TryGetValue(to, out var receiver))
+        lock (_lock)
+        {
+            var sequence = _sequences.GetValueOrDefault(from) + 1;
+            _sequences[from] = sequence;
+            _inFlight.Add(new Datagram(from, to, payload, sequence));
+        }
+    }
+
+    /// <summary>
+    /// Releases the first datagram in canonical order: dropped if lost, blocked or addressed to nobody, else queued at
+    /// its receiver. Returns false when none is in flight.
+    /// </summary>
+    public bool DeliverNext()
+    {
+        Datagram next;
+        bool lost;
+        lock (_lock)
+        {
+            if (_inFlight.Count == 0)
+            {
+                return false;
+            }
+
+            var index = 0;
+            for (var i = 1; i < _inFlight.Count; i++)
+            {
+                if (Compare(_inFlight[i], _inFlight[index]) < 0)
+                {
+                    index = i;
+                }
+            }
+
+            next = _inFlight[index];
+            _inFlight.RemoveAt(index);
+            lost = LossRate > 0 && _random.NextDouble() < LossRate;
+        }
+
+        if (lost || _isolated.ContainsKey(next.From) || _isolated.ContainsKey(next.To) || _blocked.ContainsKey((next.From, next.To))
+            || !_transports.TryGetValue(next.To, out var receiver))
         {
             Interlocked.Increment(ref _dropped);
-            return;
+            return true;
         }
 
-        receiver.Enqueue(new Transport.PeerDatagram(from, payload));
+        receiver.Enqueue(new Transport.PeerDatagram(next.From, next.Payload));
+        return true;
     }
 
-    private bool Lost()
+    private static int Compare(Datagram a, Datagram b)
     {
-        if (LossRate <= 0)
-        {
-            return false;
-        }
-
-        lock (_randomLock)
-        {
-            return _random.NextDouble() < LossRate;
-        }
+        var byFrom = string.CompareOrdinal(a.From.ToString(), b.From.ToString());
+        return byFrom != 0 ? byFrom : a.Sequence.CompareTo(b.Sequence);
     }
+
+    private readonly record struct Datagram(EndPoint From, EndPoint To, byte[] Payload, long Sequence);
 }

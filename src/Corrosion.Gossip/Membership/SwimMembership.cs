@@ -278,7 +278,8 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
             {
             }
 
-            // Events that will never be handled no longer count as pending.
+            // Events that will never be handled no longer count as pending; timers that still fire post nothing.
+            _events.Writer.TryComplete();
             while (_events.Reader.TryRead(out _))
             {
                 Interlocked.Decrement(ref _pendingEvents);
@@ -321,7 +322,15 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
             }
 
             Interlocked.Increment(ref _pendingEvents);
-            await _events.Writer.WriteAsync(new SwimEvent(SwimEventKind.Message, message), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _events.Writer.WriteAsync(new SwimEvent(SwimEventKind.Message, message), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _pendingEvents);
+                throw;
+            }
         }
     }
 
@@ -500,12 +509,12 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
             _announceTimer?.Change(_options.AnnouncePeriod, Timeout.InfiniteTimeSpan);
         }
 
-        // If we hold the sender as suspect or down at an incarnation it has not refuted, tell it so it can refute.
+        // If we hold the sender as suspect, down or left at an incarnation it has not refuted, tell it so it can refute.
         MemberState? notice = null;
         if (senderStatus == MemberStatus.Alive
             && Current.TryGet(message.Sender.Id, out var held)
             && held.Member.IsSameRunAs(message.Sender)
-            && held.Status is MemberStatus.Suspect or MemberStatus.Down
+            && held.Status is MemberStatus.Suspect or MemberStatus.Down or MemberStatus.Left
             && held.Incarnation >= message.SenderIncarnation)
         {
             notice = held;
