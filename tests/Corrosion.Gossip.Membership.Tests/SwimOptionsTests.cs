@@ -80,4 +80,21 @@ public sealed class SwimOptionsTests
         var act = () => membership.StartAsync();
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("SwimOptions.ProbeRtt");
     }
+
+    [Fact]
+    public async Task Start_fails_when_the_transport_datagrams_are_too_small_for_swim()
+    {
+        var network = new TestDatagramNetwork();
+        await using var transport = network.Attach(new IPEndPoint(IPAddress.Loopback, 4001), maxDatagramSize: 120);
+        var membership = new SwimMembership(
+            transport,
+            new SwimOptions(),
+            ActorId.NewRandom(),
+            new FakeTimeProvider(),
+            new Random(1),
+            NullLogger<SwimMembership>.Instance);
+
+        var act = () => membership.StartAsync();
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("SwimOptions.MaxPacketSize").And.Contain("120");
+    }
 }

@@ -226,12 +226,18 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         }
     }
 
-    private static void Validate(SwimOptions options)
+    private void Validate(SwimOptions options)
     {
         var result = new SwimOptionsValidator().Validate(null, options);
-        if (result.Failed)
+        var failures = result.Failed ? result.Failures.ToList() : [];
+        if (_packetSize < SwimCodec.MaxHeaderLength + SwimCodec.MaxUpdateLength)
         {
-            throw new OptionsValidationException(nameof(SwimOptions), typeof(SwimOptions), result.Failures);
+            failures.Add($"SwimOptions.MaxPacketSize: the transport '{_transport.Name}' sends at most {_transport.MaxDatagramSize} bytes, less than the {SwimCodec.MaxHeaderLength + SwimCodec.MaxUpdateLength} SWIM needs");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(SwimOptions), typeof(SwimOptions), failures);
         }
     }
 
