@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Gossip.Membership;
 
-/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2516).</summary>
+/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2517).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2500, EventName = "MemberStatusChanged", Level = LogLevel.Information, Message = "member {Actor} at {Address} is now {Status} (incarnation {Incarnation})")]
@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2515, EventName = "LoadFailed", Level = LogLevel.Warning, Message = "could not load persisted members; joining through the bootstrap list only")]
     public static partial void LoadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2516, EventName = "ReceiveFailed", Level = LogLevel.Error, Message = "receiving SWIM datagrams from the {Transport} transport failed; membership stops")]
+    public static partial void ReceiveFailed(ILogger logger, Exception exception, string transport);
 }

@@ -290,21 +290,45 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
             {
                 Interlocked.Decrement(ref _pendingEvents);
             }
+
+            if (!stopping.IsCancellationRequested)
+            {
+                // Failing (the transport broke): watchers end too. A normal stop completes them after leaving.
+                CompleteWatchers();
+            }
         }
 
         await LeaveAsync().ConfigureAwait(false);
         await PersistAsync(CancellationToken.None).ConfigureAwait(false);
+        CompleteWatchers();
+        Log.Stopped(_logger);
+    }
+
+    private void CompleteWatchers()
+    {
         Volatile.Write(ref _stopped, true);
         foreach (var watcher in _watchers)
         {
             watcher.Writer.TryComplete();
         }
+    }
 
-        Log.Stopped(_logger);
+    /// <summary>Runs the receive pump; if the transport fails, the loop ends with that failure (a fatal error for the host).</summary>
+    private async Task PumpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.ReceiveFailed(_logger, ex, _transport.Name);
+            _events.Writer.TryComplete(ex);
+        }
     }
 
     /// <summary>Decodes datagrams off the transport and queues them for the loop; malformed or foreign ones stop here.</summary>
-    private async Task PumpAsync(CancellationToken cancellationToken)
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
     {
         await foreach (var datagram in _transport.ReceiveDatagramsAsync(cancellationToken).ConfigureAwait(false))
         {
