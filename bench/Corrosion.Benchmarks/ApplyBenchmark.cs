@@ -28,7 +28,7 @@ internal static class ApplyBenchmark
                     var batch = Enumerable.Range(0, Batch).Select(i =>
                     {
                         var n = (b * Batch) + i;
-                        return new Statement("INSERT INTO todos (id, title, completed_at) VALUES (?, ?, ?)", [SqlValue.FromBlob(BitConverter.GetBytes(n)), SqlValue.FromText($"todo number {n}"), SqlValue.FromInteger(n)]);
+                        return new Statement("INSERT INTO todos (id, title, completed_at) VALUES (?, ?, ?)", [SqlValue.FromText($"todo-{n:D8}"), SqlValue.FromText($"todo number {n}"), SqlValue.FromInteger(n)]);
                     }).ToList();
                     var result = await source.ExecuteAsync(batch);
                     changesets.AddRange(await source.ReadChangesetsAsync(source.ActorId, result.Version!.Value));

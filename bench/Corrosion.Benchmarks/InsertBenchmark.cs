@@ -48,7 +48,7 @@ internal static class InsertBenchmark
                 for (var i = 0; i < Batch; i++)
                 {
                     var n = (b * Batch) + i;
-                    db.Execute(Insert, SqlValue.FromBlob(BitConverter.GetBytes(n)), SqlValue.FromText($"todo number {n}"), SqlValue.Null);
+                    db.Execute(Insert, SqlValue.FromText($"todo-{n:D8}"), SqlValue.FromText($"todo number {n}"), SqlValue.Null);
                 }
 
                 db.Execute("COMMIT");
@@ -76,7 +76,7 @@ internal static class InsertBenchmark
             var batches = Enumerable.Range(0, Rows / Batch).Select(b => Enumerable.Range(0, Batch).Select(i =>
             {
                 var n = (b * Batch) + i;
-                return new Statement(Insert, [SqlValue.FromBlob(BitConverter.GetBytes(n)), SqlValue.FromText($"todo number {n}"), SqlValue.Null]);
+                return new Statement(Insert, [SqlValue.FromText($"todo-{n:D8}"), SqlValue.FromText($"todo number {n}"), SqlValue.Null]);
             }).ToList()).ToList();
             return await Measure.TimeAsync(async () =>
             {

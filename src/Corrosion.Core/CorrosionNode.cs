@@ -181,7 +181,14 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             try
             {
                 ParameterBinder.Bind(prepared, statement);
-                hasRow = prepared.Step();
+                using (cancellationToken.Register(connection.Interrupt))
+                {
+                    hasRow = prepared.Step();
+                }
+            }
+            catch (SqliteException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
             }
             catch (Exception ex) when (ex is SqliteException or ArgumentException)
             {
@@ -191,7 +198,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             var columns = Enumerable.Range(0, prepared.ColumnCount).Select(prepared.ColumnName).ToArray();
             var owned = prepared;
             prepared = null;
-            return new QueryResult(owned, columns, hasRow, Stopwatch.GetElapsedTime(started), () =>
+            return new QueryResult(owned, connection, columns, hasRow, Stopwatch.GetElapsedTime(started), () =>
             {
                 owned.Dispose();
                 readers.Return(connection);

@@ -10,14 +10,16 @@ namespace Corrosion;
 public sealed class QueryResult : IAsyncDisposable
 {
     private readonly SqliteStatement _statement;
+    private readonly SqliteConnection _connection;
     private readonly Action _release;
     private bool _hasPendingRow;
     private bool _done;
     private bool _disposed;
 
-    internal QueryResult(SqliteStatement statement, IReadOnlyList<string> columns, bool hasFirstRow, TimeSpan elapsed, Action release)
+    internal QueryResult(SqliteStatement statement, SqliteConnection connection, IReadOnlyList<string> columns, bool hasFirstRow, TimeSpan elapsed, Action release)
     {
         _statement = statement;
+        _connection = connection;
         Columns = columns;
         _hasPendingRow = hasFirstRow;
         _done = !hasFirstRow;
@@ -39,6 +41,9 @@ public sealed class QueryResult : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         long rowId = 0;
         var width = Columns.Count;
+
+        // A long step (a big sort or aggregate) is interrupted on cancellation rather than run to its end.
+        using var interrupt = cancellationToken.Register(_connection.Interrupt);
         while (!_done)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -51,6 +56,11 @@ public sealed class QueryResult : IAsyncDisposable
                         _done = true;
                         yield break;
                     }
+                }
+                catch (SqliteException) when (cancellationToken.IsCancellationRequested)
+                {
+                    _done = true;
+                    throw new OperationCanceledException(cancellationToken);
                 }
                 catch (SqliteException ex)
                 {

@@ -1,1 +1,3 @@
-return 0;
+using Corrosion.Host.Cli;
+
+return await CorrosionCli.RunAsync(args, new CliContext(CliConsole.Standard()));

@@ -50,6 +50,31 @@ public sealed record Changeset(
 
     public bool IsComplete => IsCleared || (SeqStart == 0 && SeqEnd == LastSeq);
 
+    /// <summary>
+    /// Splits a complete or partial changeset into chunks of at most <paramref name="maxChanges"/> changes whose seq
+    /// ranges are contiguous and together cover this changeset's range.
+    /// </summary>
+    public IReadOnlyList<Changeset> Chunk(int maxChanges)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChanges, 1);
+        if (IsCleared || Changes.Count <= maxChanges)
+        {
+            return [this];
+        }
+
+        var chunks = new List<Changeset>();
+        var start = SeqStart;
+        for (var i = 0; i < Changes.Count; i += maxChanges)
+        {
+            var part = Changes.Skip(i).Take(maxChanges).ToList();
+            var end = i + maxChanges >= Changes.Count ? SeqEnd : part[^1].Seq;
+            chunks.Add(this with { Changes = part, SeqStart = start, SeqEnd = end });
+            start = end + 1;
+        }
+
+        return chunks;
+    }
+
     public static Changeset Cleared(ActorId actorId, long firstVersion, long lastVersion, ulong timestamp = 0) =>
         new(actorId, firstVersion, [], 0, 0, 0, timestamp) { LastVersion = lastVersion, IsCleared = true };
 }

@@ -516,18 +516,7 @@ internal sealed class CrdtStore : IDisposable
         }
 
         var lastSeq = changes[^1].Seq;
-        var chunks = new List<Changeset>();
-        var size = Math.Max(1, _options.MaxChangesPerChunk);
-        long start = 0;
-        for (var i = 0; i < changes.Count; i += size)
-        {
-            var chunk = changes.GetRange(i, Math.Min(size, changes.Count - i));
-            var end = i + size >= changes.Count ? lastSeq : chunk[^1].Seq;
-            chunks.Add(new Changeset(actor, version, chunk, start, end, lastSeq, timestamp));
-            start = end + 1;
-        }
-
-        return chunks;
+        return [.. new Changeset(actor, version, changes, 0, lastSeq, lastSeq, timestamp).Chunk(Math.Max(1, _options.MaxChangesPerChunk))];
     }
 
     // ---- merging remote changes ------------------------------------------------------------------------------
@@ -554,15 +543,22 @@ internal sealed class CrdtStore : IDisposable
 
                 if (changeset.IsCleared)
                 {
-                    for (var v = changeset.Version; v <= changeset.LastVersion; v++)
+                    if (changeset.LastVersion < changeset.Version || changeset.Version < 1)
                     {
-                        if (!Bookkeeping.Contains(actor, v))
+                        throw new CorrosionException($"cleared changeset of actor {actor} has invalid versions {changeset.Version}..={changeset.LastVersion}");
+                    }
+
+                    // Work by range, not by version: a peer may clear millions of versions at once.
+                    var range = new InclusiveRange(changeset.Version, changeset.LastVersion);
+                    if (Bookkeeping.Actors.TryGetValue(actor, out var known))
+                    {
+                        foreach (var partial in known.Partials.Keys.Where(range.Contains).ToList())
                         {
-                            Bookkeeping.MarkKnown(_db, actor, new InclusiveRange(v, v));
-                            DropBuffered(actor, v);
+                            DropBuffered(actor, partial);
                         }
                     }
 
+                    Bookkeeping.MarkKnown(_db, actor, range);
                     applied++;
                     continue;
                 }

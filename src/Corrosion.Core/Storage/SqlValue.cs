@@ -16,13 +16,14 @@ public enum SqlValueKind : byte
 /// <summary>One SQLite value: what a column holds, a statement parameter, or a CRDT change's <c>val</c>.</summary>
 public readonly struct SqlValue : IEquatable<SqlValue>, IComparable<SqlValue>
 {
+    private readonly SqlValueKind _kind;
     private readonly long _integer;
     private readonly double _real;
     private readonly object? _reference;
 
     private SqlValue(SqlValueKind kind, long integer, double real, object? reference)
     {
-        Kind = kind == 0 ? SqlValueKind.Null : kind;
+        _kind = kind;
         _integer = integer;
         _real = real;
         _reference = reference;
@@ -30,9 +31,10 @@ public readonly struct SqlValue : IEquatable<SqlValue>, IComparable<SqlValue>
 
     public static SqlValue Null => default;
 
-    public SqlValueKind Kind { get; }
+    /// <summary>The storage class; <c>default(SqlValue)</c> is NULL.</summary>
+    public SqlValueKind Kind => _kind == 0 ? SqlValueKind.Null : _kind;
 
-    public bool IsNull => Kind is SqlValueKind.Null or 0;
+    public bool IsNull => Kind == SqlValueKind.Null;
 
     public static SqlValue FromInteger(long value) => new(SqlValueKind.Integer, value, 0, null);
 

@@ -20,7 +20,10 @@ public interface IPeerTransport : IAsyncDisposable
     /// <summary>Largest datagram payload this transport sends (from <c>gossip.max_mtu</c>).</summary>
     int MaxDatagramSize { get; }
 
-    /// <summary>Sends one datagram; may be lost, duplicated or reordered. Never blocks on the peer.</summary>
+    /// <summary>
+    /// Sends one datagram; may be lost, duplicated or reordered. Never blocks on the peer.
+    /// Throws <see cref="DatagramTooLargeException"/> when <paramref name="payload"/> exceeds <see cref="MaxDatagramSize"/>.
+    /// </summary>
     ValueTask SendDatagramAsync(EndPoint destination, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default);
 
     /// <summary>Datagrams received, in arrival order. Completes when the transport is disposed.</summary>
@@ -41,7 +44,10 @@ public interface IPeerConnection : IAsyncDisposable
 {
     EndPoint RemoteEndPoint { get; }
 
-    /// <summary>The peer's certificate when the stream is TLS with client authentication, else null.</summary>
+    /// <summary>
+    /// The peer's certificate, else null: on a connected stream, the server certificate the peer presented over TLS; on an
+    /// accepted stream, the client certificate when mutual TLS (<c>[gossip.tls.client]</c>) is on.
+    /// </summary>
     X509Certificate2? RemoteCertificate { get; }
 
     IDuplexPipe Transport { get; }

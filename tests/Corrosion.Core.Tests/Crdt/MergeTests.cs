@@ -193,3 +193,25 @@ public sealed class MergeTests : IDisposable
         (await a.GetSyncStateAsync()).Heads.Should().NotContainKey(stranger);
     }
 }
+
+public sealed class ClearedVersionTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_cleared_range_is_booked_as_a_range_even_when_huge()
+    {
+        await using var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        var peer = ActorId.NewRandom();
+        var result = await node.ApplyChangesetsAsync([Changeset.Cleared(peer, 5, 4_000_000_000)]);
+        result.AppliedVersions.Should().Be(1);
+        var state = await node.GetSyncStateAsync();
+        state.Heads[peer].Should().Be(4_000_000_000);
+        state.Need[peer].Should().Equal(new InclusiveRange(1, 4));
+
+        var act = () => node.ApplyChangesetsAsync([Changeset.Cleared(peer, 9, 3)]);
+        await act.Should().ThrowAsync<CorrosionException>();
+    }
+}

@@ -48,3 +48,16 @@ public sealed class PackedPkTests
         act.Should().Throw<FormatException>();
     }
 }
+
+public sealed class ChangesetChunkTests
+{
+    [Fact]
+    public void Chunks_cover_the_seq_range_contiguously()
+    {
+        var actor = ActorId.NewRandom();
+        var changes = Enumerable.Range(0, 7).Select(i => new Change("t", [1, 9, 1], "c", SqlValue.FromInteger(i), 1, 1, actor, 1, i * 2)).ToList();
+        var chunks = new Changeset(actor, 1, changes, 0, 13, 13, 0).Chunk(3);
+        chunks.Select(c => (c.SeqStart, c.SeqEnd, c.Changes.Count)).Should().Equal((0L, 4L, 3), (5L, 10L, 3), (11L, 13L, 1));
+        chunks.Should().OnlyContain(c => c.LastSeq == 13);
+    }
+}

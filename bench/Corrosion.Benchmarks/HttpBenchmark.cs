@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Corrosion.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Benchmarks;
+
+/// <summary>
+/// The HTTP API on real Kestrel (loopback) with a real HttpClient: 50,000 todos rows through /v1/transactions in
+/// requests of 500 statements against raw SQLite writing the same rows in the same batches; then a 100,000-row
+/// query streamed from /v1/queries (rows/s and time to first row).
+/// </summary>
+internal static class HttpBenchmark
+{
+    private const int Rows = 50_000;
+    private const int Batch = 500;
+    private const int QueryRows = 100_000;
+    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
+
+    public static async Task RunAsync(int runs)
+    {
+        var raw = new List<double>();
+        var http = new List<double>();
+        var queryRates = new List<double>();
+        var firstRows = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
+            raw.Add(Rows / RawSqlite().TotalSeconds);
+            var (writeRate, queryRate, firstRow) = await HttpAsync();
+            http.Add(writeRate);
+            queryRates.Add(queryRate);
+            firstRows.Add(firstRow);
+        }
+
+        var rawMedian = Measure.Median(raw);
+        var httpMedian = Measure.Median(http);
+        Console.WriteLine($"http: {Rows} todos rows via POST /v1/transactions in requests of {Batch} statements, median of {runs} runs");
+        Measure.Report("raw SQLite (same rows, same batches)", "rows/s", rawMedian);
+        Measure.Report("POST /v1/transactions (Kestrel, HttpClient, loopback)", "rows/s", httpMedian);
+        Console.WriteLine($"{"ratio http / raw",-58} {httpMedian / rawMedian,14:0.00}x");
+        Console.WriteLine($"http: {QueryRows} rows streamed from POST /v1/queries, median of {runs} runs");
+        Measure.Report("query streaming", "rows/s", Measure.Median(queryRates));
+        Console.WriteLine($"{"time to first row",-58} {Measure.Median(firstRows),14:0.000} ms");
+    }
+
+    private static string Id(int n) => $"todo-{n:D8}";
+
+    private static TimeSpan RawSqlite()
+    {
+        var dir = Measure.Workspace();
+        try
+        {
+            using var db = SqliteConnection.Open(Path.Combine(dir, "raw.db"));
+            db.Execute("PRAGMA journal_mode = WAL");
+            db.Execute("PRAGMA synchronous = NORMAL");
+            db.Execute(Schema);
+            var started = Stopwatch.GetTimestamp();
+            for (var b = 0; b < Rows / Batch; b++)
+            {
+                db.Execute("BEGIN");
+                for (var i = 0; i < Batch; i++)
+                {
+                    var n = (b * Batch) + i;
+                    db.Execute("INSERT INTO todos (id, title) VALUES (?, ?)", SqlValue.FromText(Id(n)), SqlValue.FromText($"todo number {n}"));
+                }
+
+                db.Execute("COMMIT");
+            }
+
+            return Stopwatch.GetElapsedTime(started);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static async Task<(double WriteRate, double QueryRate, double FirstRowMs)> HttpAsync()
+    {
+        var dir = Measure.Workspace();
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Services.AddCorrosion(o =>
+            {
+                o.DatabasePath = Path.Combine(dir, "node.db");
+                o.SchemaPaths = [Path.Combine(dir, "todos.sql")];
+            }).AddHttpApi();
+            await using var app = builder.Build();
+            app.MapCorrosion();
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+            var bodies = Enumerable.Range(0, Rows / Batch).Select(b =>
+            {
+                var statements = Enumerable.Range(0, Batch).Select(i =>
+                {
+                    var n = (b * Batch) + i;
+                    return new object[] { "INSERT INTO todos (id, title) VALUES (?, ?)", new object[] { Id(n), $"todo number {n}" } };
+                });
+                return JsonSerializer.SerializeToUtf8Bytes(statements);
+            }).ToList();
+
+            var started = Stopwatch.GetTimestamp();
+            foreach (var body in bodies)
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await client.PostAsync("/v1/transactions", content);
+                response.EnsureSuccessStatusCode();
+            }
+
+            var writeRate = Rows / Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+            // Top up to QueryRows rows for the streaming measurement.
+            for (var b = Rows / Batch; b < QueryRows / Batch; b++)
+            {
+                var statements = Enumerable.Range(0, Batch).Select(i =>
+                {
+                    var n = (b * Batch) + i;
+                    return new object[] { "INSERT INTO todos (id, title) VALUES (?, ?)", new object[] { Id(n), $"todo number {n}" } };
+                });
+                using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(statements));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                (await client.PostAsync("/v1/transactions", content)).EnsureSuccessStatusCode();
+            }
+
+            started = Stopwatch.GetTimestamp();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queries")
+            {
+                Content = new StringContent("\"SELECT id, title, completed_at FROM todos\"", Encoding.UTF8, "application/json"),
+            };
+            using var stream = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            stream.EnsureSuccessStatusCode();
+            using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+            double firstRowMs = 0;
+            var rows = 0;
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("{\"row\"", StringComparison.Ordinal))
+                {
+                    if (rows++ == 0)
+                    {
+                        firstRowMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    }
+                }
+            }
+
+            var queryRate = rows / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            if (rows != QueryRows)
+            {
+                throw new InvalidOperationException($"expected {QueryRows} rows, streamed {rows}");
+            }
+
+            await app.StopAsync();
+            return (writeRate, queryRate, firstRowMs);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

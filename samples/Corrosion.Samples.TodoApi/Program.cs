@@ -1,0 +1,54 @@
+using System.Text;
+using Corrosion;
+using Corrosion.Storage;
+
+// An ASP.NET app that embeds a Corrosion node: its own /todos endpoints go through ICorrosionNode in-process,
+// and app.MapCorrosion() also serves Corrosion's /v1 API for other clients (corrosion exec/query, curl).
+var builder = WebApplication.CreateBuilder(args);
+var dataDirectory = builder.Configuration["DataDirectory"] ?? Path.Combine(AppContext.BaseDirectory, "data");
+
+builder.Services
+    .AddCorrosion(options =>
+    {
+        options.DatabasePath = Path.Combine(dataDirectory, "todos.db");
+        options.SchemaPaths = [Path.Combine(AppContext.BaseDirectory, "schema")];
+    })
+    .AddHttpApi();
+
+var app = builder.Build();
+app.MapCorrosion();
+
+app.MapGet("/todos", async (ICorrosionNode node, CancellationToken cancellationToken) =>
+{
+    await using var query = await node.QueryAsync("SELECT id, title, completed_at FROM todos ORDER BY title", cancellationToken);
+    var todos = new List<Todo>();
+    await foreach (var row in query.ReadRowsAsync(cancellationToken))
+    {
+        todos.Add(new Todo(Encoding.UTF8.GetString(row.Values[0].AsBlob), row.Values[1].AsText, row.Values[2].IsNull ? null : row.Values[2].AsInteger));
+    }
+
+    return Results.Ok(todos);
+});
+
+app.MapPost("/todos", async (NewTodo todo, ICorrosionNode node, CancellationToken cancellationToken) =>
+{
+    var id = Guid.NewGuid().ToString("N");
+    var result = await node.ExecuteAsync(
+        [new Statement("INSERT INTO todos (id, title) VALUES (?, ?)", [SqlValue.FromBlob(Encoding.UTF8.GetBytes(id)), SqlValue.FromText(todo.Title)])],
+        cancellationToken);
+    return Results.Created($"/todos/{id}", new { id, version = result.Version });
+});
+
+app.MapPost("/todos/{id}/complete", async (string id, ICorrosionNode node, TimeProvider time, CancellationToken cancellationToken) =>
+{
+    var result = await node.ExecuteAsync(
+        [new Statement("UPDATE todos SET completed_at = ? WHERE id = ?", [SqlValue.FromInteger(time.GetUtcNow().ToUnixTimeSeconds()), SqlValue.FromBlob(Encoding.UTF8.GetBytes(id))])],
+        cancellationToken);
+    return result.Results[0].RowsAffected == 0 ? Results.NotFound() : Results.NoContent();
+});
+
+app.Run();
+
+internal sealed record Todo(string Id, string Title, long? CompletedAt);
+
+internal sealed record NewTodo(string Title);

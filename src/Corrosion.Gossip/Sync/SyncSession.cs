@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Corrosion.Crdt;
+using Corrosion.Gossip.Protocol;
+using Corrosion.Gossip.Transport;
+
+namespace Corrosion.Gossip.Sync;
+
+/// <summary>
+/// One anti-entropy exchange over a peer stream, the same on both ends: each side sends its sync state, then
+/// streams the changesets the other lacks and a done marker, while applying what it receives.
+/// </summary>
+public sealed class SyncSession
+{
+    private const int ApplyBatch = 64;
+
+    private readonly ICorrosionNode _node;
+    private readonly int _maxVersionsPerSession;
+
+    public SyncSession(ICorrosionNode node, int maxVersionsPerSession = 20_000)
+    {
+        _node = node;
+        _maxVersionsPerSession = maxVersionsPerSession;
+    }
+
+    /// <summary>Client side: opens the exchange by sending our state first.</summary>
+    public async Task<SyncResult> RunAsClientAsync(IPeerConnection connection, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
+        await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
+        var peer = await ReadStateAsync(connection.Transport.Input, cancellationToken).ConfigureAwait(false);
+        return await ExchangeAsync(connection, local, peer, started, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Server side of a stream whose first frame is the client's sync state.</summary>
+    public async Task<SyncResult> ServeAsync(IPeerConnection connection, CancellationToken cancellationToken)
+    {
+        var peer = await ReadStateAsync(connection.Transport.Input, cancellationToken).ConfigureAwait(false);
+        return await RunAsServerAsync(connection, peer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Server side: the client's state frame was already read by the dispatcher.</summary>
+    public async Task<SyncResult> RunAsServerAsync(IPeerConnection connection, SyncState peer, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
+        await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
+        return await ExchangeAsync(connection, local, peer, started, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState peer, long started, CancellationToken cancellationToken)
+    {
+        var send = SendMissingAsync(connection.Transport.Output, local, peer, cancellationToken);
+        var receive = ReceiveAsync(connection.Transport.Input, cancellationToken);
+        await Task.WhenAll(send, receive).ConfigureAwait(false);
+        var (received, changes) = await receive.ConfigureAwait(false);
+        return new SyncResult(peer.ActorId, await send.ConfigureAwait(false), received, changes, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task<int> SendMissingAsync(PipeWriter output, SyncState local, SyncState peer, CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        foreach (var (actor, version) in SyncPlanner.VersionsToSend(local, peer, _maxVersionsPerSession))
+        {
+            foreach (var changeset in await _node.ReadChangesetsAsync(actor, version, cancellationToken).ConfigureAwait(false))
+            {
+                var buffer = new ArrayBufferWriter<byte>();
+                ChangesetCodec.Write(buffer, changeset);
+                FrameCodec.Write(output, (byte)PeerFrameType.SyncChangeset, buffer.WrittenSpan);
+                sent++;
+                if (sent % 32 == 0)
+                {
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        FrameCodec.Write(output, (byte)PeerFrameType.SyncDone, ReadOnlySpan<byte>.Empty);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return sent;
+    }
+
+    private async Task<(int Changesets, int Changes)> ReceiveAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        var pending = new List<Changeset>(ApplyBatch);
+        int changesets = 0, changes = 0;
+        while (true)
+        {
+            using var frame = await FrameCodec.ReadFrameAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw new PeerProtocolException("peer ended the sync session before it was done");
+            switch ((PeerFrameType)frame.Type)
+            {
+                case PeerFrameType.SyncChangeset:
+                    var changeset = ChangesetCodec.Decode(new ReadOnlySequence<byte>(frame.Payload));
+                    pending.Add(changeset);
+                    changesets++;
+                    changes += changeset.Changes.Count;
+                    if (pending.Count >= ApplyBatch)
+                    {
+                        await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);
+                        pending.Clear();
+                    }
+
+                    break;
+                case PeerFrameType.SyncDone:
+                    if (pending.Count > 0)
+                    {
+                        await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return (changesets, changes);
+                default:
+                    throw new PeerProtocolException($"unexpected frame type {frame.Type} in a sync session");
+            }
+        }
+    }
+
+    private static async Task<SyncState> ReadStateAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        using var frame = await FrameCodec.ReadFrameAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ?? throw new PeerProtocolException("peer closed the stream before sending its sync state");
+        return frame.Type == (byte)PeerFrameType.SyncState
+            ? SyncStateCodec.Decode(new ReadOnlySequence<byte>(frame.Payload))
+            : throw new PeerProtocolException($"expected a sync state frame, got type {frame.Type}");
+    }
+
+    private static async Task WriteFrameAsync(PipeWriter output, PeerFrameType type, byte[] payload, CancellationToken cancellationToken)
+    {
+        FrameCodec.Write(output, (byte)type, payload);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

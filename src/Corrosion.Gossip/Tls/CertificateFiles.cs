@@ -1,0 +1,4 @@
+namespace Corrosion.Gossip.Tls;
+
+/// <summary>The two PEM files written for one certificate: the certificate and its PKCS#8 private key (mode 0600).</summary>
+public sealed record CertificateFiles(string CertificatePath, string KeyPath);

@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Corrosion.Gossip.Transport;
+
+/// <summary>
+/// The loaded <c>[gossip.tls]</c> material and the TLS policy built from it, shared by the TCP and QUIC transports:
+/// <list type="bullet">
+/// <item>Connecting: the peer's server certificate must chain to <c>ca_file</c> (or the system trust store without it)
+/// and name the IP address connected to, unless <c>insecure = true</c>.</item>
+/// <item>Accepting with <c>[gossip.tls.client]</c>: the peer must present a client certificate (client-auth EKU) that chains to
+/// <c>ca_file</c>, whatever <c>insecure</c> says; without a client section no client certificate is asked for.</item>
+/// <item>Datagrams: a key derived from the cluster CA authenticates them (see <see cref="DatagramKey"/>).</item>
+/// </list>
+/// </summary>
+internal sealed class PeerTlsContext : IDisposable
+{
+    private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+    private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
+    private readonly X509Certificate2 _serverCertificate;
+    private readonly X509Certificate2Collection _serverChain;
+    private readonly X509Certificate2? _clientCertificate;
+    private readonly X509Certificate2Collection _clientChain;
+    private readonly X509Certificate2Collection? _caCertificates;
+    private readonly SslStreamCertificateContext _serverContext;
+    private readonly SslStreamCertificateContext? _clientContext;
+
+    private PeerTlsContext(
+        X509Certificate2 serverCertificate,
+        X509Certificate2Collection serverChain,
+        X509Certificate2? clientCertificate,
+        X509Certificate2Collection clientChain,
+        X509Certificate2Collection? caCertificates,
+        bool insecure)
+    {
+        _serverCertificate = serverCertificate;
+        _serverChain = serverChain;
+        _clientCertificate = clientCertificate;
+        _clientChain = clientChain;
+        _caCertificates = caCertificates;
+        Insecure = insecure;
+        _serverContext = SslStreamCertificateContext.Create(serverCertificate, serverChain, offline: true);
+        _clientContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, clientChain, offline: true);
+        DatagramKey = DeriveDatagramKey();
+    }
+
+    public bool Insecure { get; }
+
+    /// <summary>True when <c>[gossip.tls.client]</c> is configured: client certificates are presented and required.</summary>
+    public bool MutualTls => _clientCertificate is not null;
+
+    /// <summary>
+    /// 32-byte HMAC key for datagrams: HKDF-SHA256 over the SubjectPublicKeyInfo of the first certificate in
+    /// <c>ca_file</c>; without <c>ca_file</c>, over the last certificate of the <c>cert_file</c> chain when it has more than
+    /// one, else over the server certificate's issuer name and authority key identifier. Every node signed by the same CA
+    /// derives the same key. The input is public: see docs/transport.md for what this does and does not protect.
+    /// </summary>
+    public byte[] DatagramKey { get; }
+
+    /// <summary>Loads the files named by the options; errors name the config key.</summary>
+    public static PeerTlsContext Load(GossipTlsOptions tls)
+    {
+        var (server, serverChain) = LoadPair("gossip.tls", tls.CertFile, tls.KeyFile);
+        X509Certificate2? client = null;
+        var clientChain = new X509Certificate2Collection();
+        if (tls.Client is { } c)
+        {
+            (client, clientChain) = LoadPair("gossip.tls.client", c.CertFile, c.KeyFile);
+        }
+
+        X509Certificate2Collection? ca = null;
+        if (tls.CaFile is not null)
+        {
+            ca = new X509Certificate2Collection();
+            try
+            {
+                ca.ImportFromPemFile(tls.CaFile);
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"gossip.tls.ca_file: cannot read CA certificates from {tls.CaFile}: {e.Message}", e);
+            }
+
+            if (ca.Count == 0)
+            {
+                throw new InvalidOperationException($"gossip.tls.ca_file: no PEM certificate in {tls.CaFile}");
+            }
+        }
+
+        return new PeerTlsContext(server, serverChain, client, clientChain, ca, tls.Insecure);
+    }
+
+    public SslServerAuthenticationOptions CreateServerOptions(List<SslApplicationProtocol>? applicationProtocols = null)
+    {
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = _serverContext,
+            ClientCertificateRequired = MutualTls,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ApplicationProtocols = applicationProtocols,
+            RemoteCertificateValidationCallback = ValidateClientCertificate,
+        };
+        if (MutualTls && _caCertificates is not null)
+        {
+            options.CertificateChainPolicy = CreateChainPolicy(ClientAuthOid);
+        }
+
+        return options;
+    }
+
+    public SslClientAuthenticationOptions CreateClientOptions(IPEndPoint destination, List<SslApplicationProtocol>? applicationProtocols = null)
+    {
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = destination.Address.ToString(),
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ApplicationProtocols = applicationProtocols,
+            RemoteCertificateValidationCallback = ValidateServerCertificate,
+        };
+        if (_clientContext is not null)
+        {
+            options.ClientCertificateContext = _clientContext;
+        }
+
+        if (_caCertificates is not null && !Insecure)
+        {
+            options.CertificateChainPolicy = CreateChainPolicy(ServerAuthOid);
+        }
+
+        return options;
+    }
+
+    public void Dispose()
+    {
+        _serverCertificate.Dispose();
+        _clientCertificate?.Dispose();
+        DisposeAll(_serverChain);
+        DisposeAll(_clientChain);
+        if (_caCertificates is not null)
+        {
+            DisposeAll(_caCertificates);
+        }
+    }
+
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        Insecure ? certificate is not null : errors == SslPolicyErrors.None;
+
+    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        !MutualTls || (certificate is not null && errors == SslPolicyErrors.None);
+
+    private X509ChainPolicy CreateChainPolicy(string applicationPolicyOid)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+        };
+        policy.CustomTrustStore.AddRange(_caCertificates!);
+        policy.ApplicationPolicy.Add(new Oid(applicationPolicyOid));
+        return policy;
+    }
+
+    private byte[] DeriveDatagramKey()
+    {
+        byte[] input;
+        if (_caCertificates is { Count: > 0 } ca)
+        {
+            input = ca[0].PublicKey.ExportSubjectPublicKeyInfo();
+        }
+        else if (_serverChain.Count > 0)
+        {
+            input = _serverChain[^1].PublicKey.ExportSubjectPublicKeyInfo();
+        }
+        else
+        {
+            var aki = _serverCertificate.Extensions["2.5.29.35"]?.RawData ?? [];
+            input = [.. _serverCertificate.IssuerName.RawData, .. aki];
+        }
+
+        return HKDF.DeriveKey(
+            HashAlgorithmName.SHA256,
+            input,
+            outputLength: 32,
+            salt: Encoding.ASCII.GetBytes("corrosion gossip datagram"),
+            info: Encoding.ASCII.GetBytes("hmac-sha256 v1"));
+    }
+
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) LoadPair(string section, string certFile, string keyFile)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InvalidOperationException($"{section}.cert_file/{section}.key_file: cannot load {certFile} with key {keyFile}: {e.Message}", e);
+        }
+
+        var all = new X509Certificate2Collection();
+        all.ImportFromPemFile(certFile);
+        var chain = new X509Certificate2Collection();
+        for (var i = 1; i < all.Count; i++)
+        {
+            chain.Add(all[i]);
+        }
+
+        all[0].Dispose();
+        return (certificate, chain);
+    }
+
+    private static void DisposeAll(X509Certificate2Collection certificates)
+    {
+        foreach (var certificate in certificates)
+        {
+            certificate.Dispose();
+        }
+    }
+}

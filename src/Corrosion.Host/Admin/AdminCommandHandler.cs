@@ -1,0 +1,57 @@
+namespace Corrosion.Host.Admin;
+
+/// <summary>Answers admin requests from the node.</summary>
+internal sealed class AdminCommandHandler
+{
+    private readonly ICorrosionNode _node;
+
+    public AdminCommandHandler(ICorrosionNode node)
+    {
+        _node = node;
+    }
+
+    public async Task<AdminResponse> HandleAsync(string line, CancellationToken cancellationToken)
+    {
+        if (!AdminRequest.TryParse(line, out var request, out var parseError))
+        {
+            return AdminResponse.Error(parseError!);
+        }
+
+        try
+        {
+            switch (request!.Cmd)
+            {
+                case AdminCommands.Ping:
+                    return AdminResponse.Ok(w => w.WriteStringValue("pong"));
+                case AdminCommands.ActorId:
+                    var actorId = _node.ActorId.ToString();
+                    return AdminResponse.Ok(w => w.WriteStringValue(actorId));
+                case AdminCommands.ClusterMembers:
+                    // A single node until the cluster layer lands: no other members.
+                    return AdminResponse.Ok(w =>
+                    {
+                        w.WriteStartArray();
+                        w.WriteEndArray();
+                    });
+                case AdminCommands.SyncState:
+                    var state = await _node.GetSyncStateAsync(cancellationToken);
+                    return AdminResponse.Ok(w => AdminJson.WriteSyncState(w, state));
+                case AdminCommands.Reload:
+                    var applied = await _node.ReloadSchemaAsync(cancellationToken);
+                    return AdminResponse.Ok(w => AdminJson.WriteSchemaApply(w, applied));
+                default:
+                    return AdminResponse.Error($"unknown command '{request.Cmd}' (known: {string.Join(", ", AdminCommands.All)})");
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // The admin socket is a boundary: whatever the engine throws (a schema error on reload, an I/O error
+            // reading schema files) becomes this request's error answer; the connection and the agent carry on.
+            return AdminResponse.Error(ex.Message);
+        }
+    }
+}

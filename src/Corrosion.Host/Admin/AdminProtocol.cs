@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Corrosion.Host.Admin;
+
+// The admin socket's wire format, all in this file (documented in docs/admin-socket.md).
+// One JSON request per line, one JSON response per line, UTF-8, '\n'-terminated, any number per connection.
+//   request:  {"cmd":"ping"} | {"cmd":"actor_id"} | {"cmd":"cluster_members"} | {"cmd":"sync_state"} | {"cmd":"reload"}
+//   response: {"ok":<value>} | {"error":"<message>"}
+
+/// <summary>Admin command names.</summary>
+internal static class AdminCommands
+{
+    public const string Ping = "ping";
+    public const string ActorId = "actor_id";
+    public const string ClusterMembers = "cluster_members";
+    public const string SyncState = "sync_state";
+    public const string Reload = "reload";
+
+    public static readonly IReadOnlyList<string> All = [Ping, ActorId, ClusterMembers, SyncState, Reload];
+}
+
+/// <summary>One request line: <c>{"cmd":"..."}</c>.</summary>
+internal sealed record AdminRequest(string Cmd)
+{
+    /// <summary>Longest request line accepted; a longer one gets an error and the connection is closed.</summary>
+    public const int MaxLineBytes = 64 * 1024;
+
+    public static bool TryParse(string line, out AdminRequest? request, out string? error)
+    {
+        request = null;
+        error = null;
+        try
+        {
+            using var json = JsonDocument.Parse(line);
+            if (json.RootElement.ValueKind != JsonValueKind.Object
+                || !json.RootElement.TryGetProperty("cmd", out var cmd)
+                || cmd.ValueKind != JsonValueKind.String)
+            {
+                error = "expected {\"cmd\":\"<command>\"}";
+                return false;
+            }
+
+            request = new AdminRequest(cmd.GetString()!);
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            error = "request is not JSON: " + ex.Message;
+            return false;
+        }
+    }
+
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("cmd", Cmd);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
+
+/// <summary>One response line: <c>{"ok":value}</c> or <c>{"error":"message"}</c>.</summary>
+internal sealed record AdminResponse(string Json)
+{
+    public static AdminResponse Ok(Action<Utf8JsonWriter> writeValue) => Write(w =>
+    {
+        w.WritePropertyName("ok");
+        writeValue(w);
+    });
+
+    public static AdminResponse Error(string message) => Write(w => w.WriteString("error", message));
+
+    /// <summary>Reads a response line: the <c>ok</c> value (cloned) or the <c>error</c> message.</summary>
+    public static bool TryRead(string line, out JsonElement ok, out string? error)
+    {
+        ok = default;
+        error = null;
+        try
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ok", out var value))
+            {
+                ok = value.Clone();
+                return true;
+            }
+
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var message))
+            {
+                error = message.ValueKind == JsonValueKind.String ? message.GetString() : message.GetRawText();
+                return false;
+            }
+
+            error = "unexpected response: " + line;
+            return false;
+        }
+        catch (JsonException ex)
+        {
+            error = "response is not JSON: " + ex.Message;
+            return false;
+        }
+    }
+
+    private static AdminResponse Write(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return new AdminResponse(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}

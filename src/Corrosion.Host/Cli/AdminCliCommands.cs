@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text.Json;
+using Corrosion.Host.Admin;
+using Corrosion.Host.Config;
+
+namespace Corrosion.Host.Cli;
+
+/// <summary>Commands that talk to a running agent over its admin socket: <c>reload</c>, <c>cluster members</c>, <c>actor id</c>, <c>sync state</c>.</summary>
+internal static class AdminCliCommands
+{
+    public static Command Reload(CliContext context)
+    {
+        var command = new Command("reload", "Reload the schema files (asks the running agent over the admin socket)");
+        command.SetAction((result, ct) => RunAsync(context, result, "reload", AdminCommands.Reload, (console, ok) =>
+        {
+            foreach (var message in Strings(ok, "messages"))
+            {
+                console.WriteLine(message);
+            }
+
+            console.WriteLine($"Reloaded schema: {Strings(ok, "created_tables").Count()} table(s) created, {Strings(ok, "altered_tables").Count()} altered");
+        }, ct));
+        return command;
+    }
+
+    public static Command Cluster(CliContext context)
+    {
+        var members = new Command("members", "List the cluster's members (as JSON, one a line)");
+        members.SetAction((result, ct) => RunAsync(context, result, "cluster members", AdminCommands.ClusterMembers, (console, ok) =>
+        {
+            foreach (var member in ok.EnumerateArray())
+            {
+                console.WriteLine(member.GetRawText());
+            }
+        }, ct));
+        return new Command("cluster", "Cluster commands (admin socket)") { members };
+    }
+
+    public static Command Actor(CliContext context)
+    {
+        var id = new Command("id", "Print this node's actor id");
+        id.SetAction((result, ct) => RunAsync(context, result, "actor id", AdminCommands.ActorId, (console, ok) => console.WriteLine(ok.GetString()!), ct));
+        return new Command("actor", "Actor commands (admin socket)") { id };
+    }
+
+    public static Command Sync(CliContext context)
+    {
+        var generate = new Command("generate", "Print this node's sync state (versions held and missing, per actor) as JSON");
+        generate.SetAction((result, ct) => RunAsync(context, result, "sync generate", AdminCommands.SyncState, (console, ok) =>
+            console.WriteLine(JsonSerializer.Serialize(ok, JsonOptions)), ct));
+        return new Command("sync", "Sync commands (admin socket)") { generate };
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    private static IEnumerable<string> Strings(JsonElement ok, string name) =>
+        ok.ValueKind == JsonValueKind.Object && ok.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
+            ? array.EnumerateArray().Select(e => e.GetString() ?? string.Empty)
+            : [];
+
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, string adminCommand, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
+    {
+        string path;
+        try
+        {
+            path = context.LoadConfig(result).Config.Admin.Path;
+        }
+        catch (ConfigException ex)
+        {
+            context.Console.Fail(name, ex.Message);
+            return ExitCodes.Error;
+        }
+
+        try
+        {
+            var ok = await AdminClient.SendAsync(path, adminCommand, cancellationToken);
+            print(context.Console, ok);
+            return ExitCodes.Ok;
+        }
+        catch (AdminException ex)
+        {
+            context.Console.Fail(name, ex.Message);
+        }
+        catch (IOException ex)
+        {
+            context.Console.Fail(name, $"admin socket {path}: {ex.Message}");
+        }
+
+        return ExitCodes.Error;
+    }
+}

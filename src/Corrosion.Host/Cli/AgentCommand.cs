@@ -1,0 +1,127 @@
+using System.CommandLine;
+using Corrosion.Host.Admin;
+using Corrosion.Host.Config;
+using Corrosion.Host.Logging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Host.Cli;
+
+/// <summary><c>corrosion agent</c>: runs the node (engine + HTTP API + admin socket) until Ctrl-C or SIGTERM.</summary>
+internal static class AgentCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("agent", "Launches the agent");
+        command.SetAction((result, cancellationToken) => RunAsync(context, result, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, CancellationToken cancellationToken)
+    {
+        LoadedConfig loaded;
+        try
+        {
+            loaded = context.LoadConfig(result);
+        }
+        catch (ConfigException ex)
+        {
+            context.Console.Fail("agent", ex.Message);
+            return ExitCodes.Error;
+        }
+
+        WebApplication app;
+        try
+        {
+            app = Build(loaded);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            context.Console.Fail("agent", ex.Message);
+            return ExitCodes.Error;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Corrosion.Host.Agent");
+        try
+        {
+            await app.RunAsync(cancellationToken);
+            Log.AgentStopped(logger);
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex)
+        {
+            Log.AgentFailed(logger, ex);
+            context.Console.Fail("agent", ex.Message);
+            return ExitCodes.Error;
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>The agent's web application: Kestrel on every <c>api.addr</c>, the engine, the HTTP API, the admin socket.</summary>
+    internal static WebApplication Build(LoadedConfig loaded)
+    {
+        var config = loaded.Config;
+        PrepareDirectories(loaded);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            // Not the working directory: a stray appsettings.json there must not change the agent.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        LoggingSetup.Configure(builder.Logging, config.Log);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var addr in config.Api.Addrs)
+            {
+                kestrel.Listen(addr);
+            }
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(loaded);
+        builder.Services.AddHostedService<AgentStartup>();
+        builder.Services.AddCorrosionAgentServices(config);
+
+        var app = builder.Build();
+        app.MapCorrosionAgent();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Corrosion.Host.Agent");
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+            {
+                Log.StartingPublicApi(logger, address.Replace("http://", string.Empty, StringComparison.Ordinal));
+            }
+        });
+        return app;
+    }
+
+    private static void PrepareDirectories(LoadedConfig loaded)
+    {
+        var db = Path.GetDirectoryName(Path.GetFullPath(loaded.Config.Db.Path));
+        if (!string.IsNullOrEmpty(db))
+        {
+            Directory.CreateDirectory(db);
+        }
+
+        if (loaded.IsEmbeddedDefault)
+        {
+            foreach (var schema in loaded.Config.Db.SchemaPaths)
+            {
+                Directory.CreateDirectory(schema);
+            }
+        }
+    }
+}

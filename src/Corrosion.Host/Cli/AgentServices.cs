@@ -1,0 +1,27 @@
+using Corrosion.Host.Admin;
+using Corrosion.Host.Config;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Corrosion.Host.Cli;
+
+/// <summary>The agent's service wiring, kept apart from the command so tests can build the same host.</summary>
+internal static class AgentServices
+{
+    public static IServiceCollection AddCorrosionAgentServices(this IServiceCollection services, CorrosionConfig config)
+    {
+        // The engine logs "Actor ID: ..." and the schema lines when its hosted service opens the node.
+        services.AddCorrosion(o => ConfigMapper.Apply(config, o))
+            .AddHttpApi(o => ConfigMapper.Apply(config, o));
+        services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
+        services.AddSingleton<AdminCommandHandler>();
+        services.AddHostedService<AdminSocketService>();
+        return services;
+    }
+
+    public static WebApplication MapCorrosionAgent(this WebApplication app)
+    {
+        app.MapCorrosion();
+        return app;
+    }
+}

@@ -1,0 +1,13 @@
+namespace Corrosion.Host.Cli;
+
+/// <summary>Process exit codes.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The command failed (bad config, API error, agent unreachable).</summary>
+    public const int Error = 1;
+
+    /// <summary>The command exists but is not implemented in this version.</summary>
+    public const int NotImplemented = 2;
+}

@@ -1,0 +1,113 @@
+using System.Collections;
+
+namespace Corrosion.Host.Config;
+
+/// <summary>
+/// <c>CORROSION_&lt;SECTION&gt;__&lt;FIELD&gt;</c> environment variables (more <c>__</c> for deeper keys:
+/// <c>CORROSION_API__AUTHZ__BEARER-TOKEN</c>) replace the file's value before validation. The value is read as a
+/// TOML value when it is one (<c>true</c>, <c>8080</c>, <c>["a:1"]</c>), else as a string. Names are lowercased.
+/// </summary>
+internal static class EnvironmentOverrides
+{
+    public const string Prefix = "CORROSION_";
+
+    /// <summary>
+    /// Applies the variables; returns their names in order. A value set from variable <c>i</c> carries line
+    /// <c>-(i + 1)</c> so that problems with it name the variable (see <see cref="ConfigProblem.Format"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Apply(TomlNode root, IDictionary? environment, List<ConfigProblem> problems)
+    {
+        var applied = new List<string>();
+        if (environment is null)
+        {
+            return applied;
+        }
+
+        var entries = new List<(string Name, string Value)>();
+        foreach (DictionaryEntry entry in environment)
+        {
+            if (entry.Key is string name && entry.Value is string value
+                && name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+                && name.Contains("__", StringComparison.Ordinal))
+            {
+                entries.Add((name, value));
+            }
+        }
+
+        foreach (var (name, value) in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            applied.Add(name);
+            var line = -applied.Count;
+            var path = name[Prefix.Length..].ToLowerInvariant().Split("__");
+            if (path.Any(p => p.Length == 0))
+            {
+                problems.Add(new ConfigProblem(line, null, "empty key part"));
+                continue;
+            }
+
+            Set(root, path, ReadValue(value, line), line, name, problems);
+        }
+
+        return applied;
+    }
+
+    private static TomlNode ReadValue(string value, int line)
+    {
+        var scratch = new List<ConfigProblem>();
+        var parsed = TomlDocumentReader.Read("v = " + value, "env", scratch);
+        return scratch.Count == 0 && parsed.Get("v") is { } node ? Relined(node, line) : TomlNode.Value(TomlNodeKind.String, line, value);
+    }
+
+    private static TomlNode Relined(TomlNode node, int line)
+    {
+        switch (node.Kind)
+        {
+            case TomlNodeKind.Table:
+                var table = TomlNode.Table(line);
+                table.Inline = node.Inline;
+                foreach (var (key, child) in node.Entries)
+                {
+                    table.Entries.Add(new(key, Relined(child, line)));
+                }
+
+                return table;
+            case TomlNodeKind.Array:
+                var array = TomlNode.Array(line);
+                array.Items.AddRange(node.Items.Select(item => Relined(item, line)));
+                return array;
+            default:
+                return TomlNode.Value(node.Kind, line, node.Scalar!);
+        }
+    }
+
+    private static void Set(TomlNode root, string[] path, TomlNode value, int line, string name, List<ConfigProblem> problems)
+    {
+        var current = root;
+        for (var i = 0; i < path.Length - 1; i++)
+        {
+            var next = current.Get(path[i]);
+            if (next is null)
+            {
+                next = TomlNode.Table(line);
+                current.Entries.Add(new(path[i], next));
+            }
+            else if (next.Kind != TomlNodeKind.Table)
+            {
+                problems.Add(new ConfigProblem(line, string.Join('.', path[..(i + 1)]), $"is {next.Describe()} in the file; {name} cannot set a key inside it"));
+                return;
+            }
+
+            current = next;
+        }
+
+        var index = current.Entries.FindIndex(e => e.Key == path[^1]);
+        if (index >= 0)
+        {
+            current.Entries[index] = new(path[^1], value);
+        }
+        else
+        {
+            current.Entries.Add(new(path[^1], value));
+        }
+    }
+}

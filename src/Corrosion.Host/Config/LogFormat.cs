@@ -1,0 +1,8 @@
+namespace Corrosion.Host.Config;
+
+/// <summary><c>log.format</c>.</summary>
+internal enum LogFormat
+{
+    Plaintext,
+    Json,
+}

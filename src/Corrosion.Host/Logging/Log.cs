@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Host.Logging;
+
+/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4015.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(4000, LogLevel.Information, "Starting Corrosion Agent v{Version}", EventName = "StartingAgent")]
+    public static partial void StartingAgent(ILogger logger, string version);
+
+    [LoggerMessage(4001, LogLevel.Information, "Actor ID: {ActorId}", EventName = "ActorId")]
+    public static partial void ActorId(ILogger logger, string actorId);
+
+    [LoggerMessage(4002, LogLevel.Information, "Starting Corrosion admin socket at {Path}", EventName = "StartingAdminSocket")]
+    public static partial void StartingAdminSocket(ILogger logger, string path);
+
+    [LoggerMessage(4003, LogLevel.Information, "Starting public API server on tcp/{Address}", EventName = "StartingPublicApi")]
+    public static partial void StartingPublicApi(ILogger logger, string address);
+
+    [LoggerMessage(4004, LogLevel.Warning, "No config file at {DefaultPath} and no -c/--config given: using the built-in default config. Data lives in {DataDir}", EventName = "DefaultConfigInUse")]
+    public static partial void DefaultConfigInUse(ILogger logger, string defaultPath, string dataDir);
+
+    [LoggerMessage(4005, LogLevel.Information, "Removed stale admin socket at {Path} (nobody was listening)", EventName = "StaleAdminSocketRemoved")]
+    public static partial void StaleAdminSocketRemoved(ILogger logger, string path);
+
+    [LoggerMessage(4006, LogLevel.Information, "Stopped admin socket at {Path}", EventName = "AdminSocketStopped")]
+    public static partial void AdminSocketStopped(ILogger logger, string path);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Admin connection failed", EventName = "AdminConnectionFailed")]
+    public static partial void AdminConnectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4008, LogLevel.Debug, "Admin request {Command}", EventName = "AdminRequest")]
+    public static partial void AdminRequest(ILogger logger, string command);
+
+    [LoggerMessage(4009, LogLevel.Warning, "The cluster layer is not part of this version yet: this node runs alone and does not bind gossip.addr {GossipAddr}", EventName = "GossipNotAvailable")]
+    public static partial void GossipNotAvailable(ILogger logger, string gossipAddr);
+
+    [LoggerMessage(4010, LogLevel.Information, "Using config {Source}", EventName = "UsingConfig")]
+    public static partial void UsingConfig(ILogger logger, string source);
+
+    [LoggerMessage(4011, LogLevel.Information, "Corrosion Agent stopped", EventName = "AgentStopped")]
+    public static partial void AgentStopped(ILogger logger);
+
+    [LoggerMessage(4012, LogLevel.Error, "Corrosion Agent failed", EventName = "AgentFailed")]
+    public static partial void AgentFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4013, LogLevel.Warning, "api.pg is configured ({PgAddr}) but the PostgreSQL listener is not part of this version yet: not listening", EventName = "PgNotAvailable")]
+    public static partial void PgNotAvailable(ILogger logger, string pgAddr);
+
+    [LoggerMessage(4014, LogLevel.Warning, "telemetry.prometheus.addr is configured ({PrometheusAddr}) but the Prometheus exporter is not part of this version yet: not listening", EventName = "PrometheusNotAvailable")]
+    public static partial void PrometheusNotAvailable(ILogger logger, string prometheusAddr);
+}

@@ -1,0 +1,22 @@
+using Corrosion.Host.Config;
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Host.Logging;
+
+/// <summary>Configures logging as <c>[log]</c> says: console, Corrosion's line format, info and up.</summary>
+internal static class LoggingSetup
+{
+    public static void Configure(ILoggingBuilder logging, LogConfig config)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging.AddConsole(o => o.FormatterName = CorrosionConsoleFormatter.FormatterName);
+        logging.AddConsoleFormatter<CorrosionConsoleFormatter, CorrosionConsoleFormatterOptions>(o =>
+        {
+            o.Format = config.Format;
+            o.Colors = config.Colors && !Console.IsOutputRedirected;
+        });
+    }
+}

@@ -1,0 +1,49 @@
+using System.IO.Pipelines;
+using System.Text.Json;
+
+namespace Corrosion.Http;
+
+/// <summary>
+/// Writes newline-delimited JSON events straight into a response's <see cref="PipeWriter"/> with one
+/// <see cref="Utf8JsonWriter"/>. Events are committed to the pipe as they are written and sent to the client when
+/// <see cref="FlushAsync"/> is called, or by <see cref="EndEventAsync"/> once enough bytes are waiting, so a long
+/// stream is neither buffered whole nor flushed once per tiny event.
+/// </summary>
+internal sealed class NdjsonWriter : IAsyncDisposable
+{
+    private readonly PipeWriter _output;
+    private readonly Utf8JsonWriter _json;
+    private readonly int _flushThreshold;
+    private long _unflushed;
+
+    public NdjsonWriter(PipeWriter output, int flushThreshold = 16 * 1024)
+    {
+        _output = output;
+        _flushThreshold = flushThreshold;
+        _json = new Utf8JsonWriter(output, JsonValueMapping.WriterOptions);
+    }
+
+    /// <summary>The writer for the current event: write exactly one JSON value, then call <see cref="EndEventAsync"/>.</summary>
+    public Utf8JsonWriter Json => _json;
+
+    /// <summary>Ends the current event with a newline; flushes when enough bytes wait or <paramref name="flush"/> asks.</summary>
+    public ValueTask EndEventAsync(bool flush, CancellationToken cancellationToken)
+    {
+        _json.Flush();
+        _unflushed += _json.BytesCommitted + 1;
+        var span = _output.GetSpan(1);
+        span[0] = (byte)'\n';
+        _output.Advance(1);
+        _json.Reset();
+        return flush || _unflushed >= _flushThreshold ? FlushAsync(cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends what has been written so far.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        _unflushed = 0;
+        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => _json.DisposeAsync();
+}

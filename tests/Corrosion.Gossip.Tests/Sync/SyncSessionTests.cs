@@ -1,0 +1,104 @@
+using System.Net;
+using Corrosion.Gossip.Sync;
+using Corrosion.Gossip.Transport.Memory;
+using Corrosion.TestKit;
+using FluentAssertions;
+using Xunit;
+
+namespace Corrosion.Gossip.Tests.Sync;
+
+public sealed class SyncSessionTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task<List<string>> RowsAsync(ICorrosionNode node, string sql)
+    {
+        await using var query = await node.QueryAsync(sql);
+        var rows = new List<string>();
+        await foreach (var row in query.ReadRowsAsync())
+        {
+            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
+        }
+
+        return rows;
+    }
+
+    private static async Task<(SyncResult Client, SyncResult Server)> SyncAsync(ICorrosionNode client, ICorrosionNode server)
+    {
+        var network = new InMemoryNetwork(new Random(7));
+        await using var serverTransport = network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 1001));
+        await using var clientTransport = network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 1002));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var serve = Task.Run(async () =>
+        {
+            await foreach (var connection in serverTransport.AcceptAsync(timeout.Token))
+            {
+                await using (connection)
+                {
+                    return await new SyncSession(server).ServeAsync(connection, timeout.Token);
+                }
+            }
+
+            throw new InvalidOperationException("no connection accepted");
+        });
+        await using var outbound = await clientTransport.ConnectAsync(serverTransport.LocalEndPoint, timeout.Token);
+        var clientResult = await new SyncSession(client).RunAsClientAsync(outbound, timeout.Token);
+        return (clientResult, await serve);
+    }
+
+    [Fact]
+    public async Task An_empty_node_catches_up_everything_and_both_sides_exchange_what_they_lack()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        for (var v = 0; v < 20; v++)
+        {
+            await a.ExecuteAsync([.. Enumerable.Range(0, 5).Select(i => new Statement($"INSERT INTO todos (id, title) VALUES ('a-{v}-{i}', 't')"))]);
+        }
+
+        await a.ExecuteAsync(["UPDATE todos SET completed_at = 1 WHERE id LIKE 'a-0-%'"]);
+        await b.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('b-1', 'from b')"]);
+
+        var (client, server) = await SyncAsync(b, a);
+
+        client.ChangesetsReceived.Should().Be(21, "A's 21 versions");
+        server.ChangesetsReceived.Should().Be(1);
+        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("101");
+        (await RowsAsync(a, "SELECT count(*) FROM todos")).Should().Equal("101");
+        (await RowsAsync(b, "SELECT count(*) FROM todos WHERE completed_at = 1")).Should().Equal("5");
+        var state = await b.GetSyncStateAsync();
+        state.Heads[a.ActorId].Should().Be(21);
+        state.Need.Should().BeEmpty();
+
+        var again = await SyncAsync(b, a);
+        again.Client.ChangesetsReceived.Should().Be(0, "nothing is missing any more");
+        again.Server.ChangesetsReceived.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Gaps_and_partial_versions_are_filled()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        for (var v = 0; v < 5; v++)
+        {
+            await a.ExecuteAsync([.. Enumerable.Range(0, 4).Select(i => new Statement($"INSERT INTO todos (id) VALUES ('{v}-{i}')"))]);
+        }
+
+        // B got version 5 (leaving a gap 1..=4) and the first half of version 3 (a partial version).
+        await b.ApplyChangesetsAsync(await a.ReadChangesetsAsync(a.ActorId, 5));
+        var v3 = (await a.ReadChangesetsAsync(a.ActorId, 3)).Single();
+        await b.ApplyChangesetsAsync([v3 with { Changes = v3.Changes.Take(3).ToList(), SeqEnd = v3.Changes[2].Seq }]);
+        (await b.GetSyncStateAsync()).PartialNeed.Should().ContainKey(a.ActorId);
+
+        await SyncAsync(b, a);
+
+        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("20");
+        var state = await b.GetSyncStateAsync();
+        state.Need.Should().BeEmpty();
+        state.PartialNeed.Should().BeEmpty();
+    }
+}

@@ -1,0 +1,215 @@
+using System.Net.Sockets;
+using System.Text;
+using Corrosion.Host.Admin;
+using Corrosion.Host.Config;
+using Corrosion.Host.Cli;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Corrosion.Host.Tests.Admin;
+
+public sealed class AdminSocketTests
+{
+    private const string Schema = """
+        CREATE TABLE todos (
+        id BLOB NOT NULL PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        completed_at INTEGER
+        );
+        """;
+
+    private static IHost BuildHost(TempDir dir, string socketPath)
+    {
+        dir.Write("schema/todo.sql", Schema);
+        var config = new CorrosionConfig();
+        config.Db.Path = dir.Combine("state.db");
+        config.Db.SchemaPaths = [dir.Combine("schema")];
+        config.Admin.Path = socketPath;
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddCorrosionAgentServices(config);
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Round_trip_answers_every_command()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("run", "admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            var node = host.Services.GetRequiredService<ICorrosionNode>();
+
+            (await AdminClient.SendAsync(socket, AdminCommands.Ping, default)).GetString().Should().Be("pong");
+            (await AdminClient.SendAsync(socket, AdminCommands.ActorId, default)).GetString().Should().Be(node.ActorId.ToString());
+            (await AdminClient.SendAsync(socket, AdminCommands.ClusterMembers, default)).GetArrayLength().Should().Be(0);
+            var state = await AdminClient.SendAsync(socket, AdminCommands.SyncState, default);
+            state.GetProperty("actor_id").GetString().Should().Be(node.ActorId.ToString());
+            state.GetProperty("heads").EnumerateObject().Should().BeEmpty();
+            var reload = await AdminClient.SendAsync(socket, AdminCommands.Reload, default);
+            reload.GetProperty("created_tables").GetArrayLength().Should().Be(0);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        File.Exists(socket).Should().BeFalse("the socket file is removed on clean shutdown");
+    }
+
+    [Fact]
+    public async Task Socket_is_owner_only_and_answers_several_requests_and_errors_on_one_connection()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("run", "admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                File.GetUnixFileMode(socket).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+            await using var stream = new NetworkStream(client);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("{\"cmd\":\"ping\"}\nnot json\n{\"cmd\":\"locks\"}\n{\"nope\":1}\n{\"cmd\":\"ping\"}\n"));
+
+            (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
+            (await reader.ReadLineAsync()).Should().StartWith("{\"error\":\"request is not JSON");
+            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027locks\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload)\"}");
+            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"expected {\\u0022cmd\\u0022:\\u0022\\u003Ccommand\\u003E\\u0022}\"}");
+            (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Stale_socket_file_from_a_crash_is_replaced()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        // A crashed agent leaves its socket file behind with nobody listening. (.NET unlinks the path of a socket
+        // it bound when it is disposed, so move the file away from under it first, as a crash would leave it.)
+        var bound = dir.Combine("bound.sock");
+        using (var dead = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            dead.Bind(new UnixDomainSocketEndPoint(bound));
+            dead.Listen();
+            File.Move(bound, socket);
+        }
+
+        File.Exists(socket).Should().BeTrue();
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            (await AdminClient.SendAsync(socket, AdminCommands.Ping, default)).GetString().Should().Be("pong");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_second_agent_on_the_same_socket_fails_with_a_clear_error()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        using var live = await AdminSocketService.BindAsync(socket, NullLogger.Instance, default);
+
+        var act = () => AdminSocketService.BindAsync(socket, NullLogger.Instance, default);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>())
+            .WithMessage($"another Corrosion agent is already listening on the admin socket {socket}*");
+    }
+
+    [Fact]
+    public async Task A_regular_file_at_the_socket_path_is_never_deleted()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("state.db", "not a socket");
+
+        var act = () => AdminSocketService.BindAsync(path, NullLogger.Instance, default);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>())
+            .WithMessage($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
+        File.ReadAllText(path).Should().Be("not a socket");
+    }
+
+    [Fact]
+    public async Task Cli_admin_commands_talk_to_the_socket()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            var node = host.Services.GetRequiredService<ICorrosionNode>();
+
+            var actor = await CliRunner.RunAsync(dir, "--admin-path", socket, "actor", "id");
+            var members = await CliRunner.RunAsync(dir, "--admin-path", socket, "cluster", "members");
+            var reload = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
+
+            actor.Should().Be((0, node.ActorId + "\n", string.Empty));
+            members.Should().Be((0, string.Empty, string.Empty));
+            reload.ExitCode.Should().Be(0);
+            reload.Out.Should().EndWith("Reloaded schema: 0 table(s) created, 0 altered\n");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Reload_applies_a_new_table_and_reports_a_destructive_change_as_an_error()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            dir.Write("schema/more.sql", "CREATE TABLE more (id INTEGER NOT NULL PRIMARY KEY, v TEXT);");
+            var added = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
+            added.ExitCode.Should().Be(0, added.Err);
+            added.Out.Should().EndWith("Reloaded schema: 1 table(s) created, 0 altered\n");
+
+            dir.Write("schema/todo.sql", "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '');");
+            var dropped = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
+            dropped.ExitCode.Should().Be(1);
+            dropped.Out.Should().BeEmpty();
+            dropped.Err.Should().StartWith("corrosion reload: ").And.Contain("completed_at");
+
+            (await AdminClient.SendAsync(socket, AdminCommands.Ping, default)).GetString().Should().Be("pong", "the agent keeps serving after a failed reload");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Cli_admin_command_without_an_agent_fails_clearly()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+
+        var result = await CliRunner.RunAsync(dir, "--admin-path", socket, "actor", "id");
+
+        result.ExitCode.Should().Be(1);
+        result.Err.Should().Be($"corrosion actor id: there is no admin socket at {socket} (is the agent running? set the path with --admin-path or admin.path)\n");
+    }
+}

@@ -1,0 +1,66 @@
+using Corrosion.Host.Config;
+
+namespace Corrosion.Host.Tests.Config;
+
+public sealed class EnvironmentOverrideTests
+{
+    private const string Minimal = """
+        [db]
+        path = "/var/lib/corrosion/state.db"
+        [gossip]
+        addr = "127.0.0.1:8787"
+        [api]
+        addr = "127.0.0.1:8080"
+        """;
+
+    [Fact]
+    public void Environment_variables_override_file_values_with_toml_typed_values()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable
+        {
+            ["CORROSION_DB__PATH"] = "/env/state.db",
+            ["CORROSION_GOSSIP__PLAINTEXT"] = "true",
+            ["CORROSION_GOSSIP__BOOTSTRAP"] = "[\"a.internal:8787\"]",
+            ["CORROSION_API__AUTHZ__BEARER-TOKEN"] = "from-env",
+            ["CORROSION_PERF__SQL_TX_TIMEOUT"] = "5",
+            ["CORROSION_IGNORED"] = "no double underscore, not a config key",
+            ["PATH"] = "/usr/bin",
+        };
+
+        var config = ConfigLoader.Load(path, ConfigOverrides.None, environment: env).Config;
+
+        config.Db.Path.Should().Be("/env/state.db");
+        config.Gossip.Plaintext.Should().BeTrue();
+        config.Gossip.Bootstrap.Should().Equal("a.internal:8787");
+        config.Api.BearerToken.Should().Be("from-env");
+        config.Perf.SqlTxTimeout.Should().Be(5);
+    }
+
+    [Fact]
+    public void Command_line_overrides_win_over_environment_variables()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable { ["CORROSION_DB__PATH"] = "/env/state.db" };
+
+        var config = ConfigLoader.Load(path, new ConfigOverrides(DbPath: "/cli/state.db"), environment: env).Config;
+
+        config.Db.Path.Should().Be("/cli/state.db");
+    }
+
+    [Fact]
+    public void Unknown_or_mistyped_environment_keys_are_refused()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable { ["CORROSION_DB__PATHH"] = "/x", ["CORROSION_GOSSIP__PLAINTEXT"] = "yes" };
+
+        var act = () => ConfigLoader.Load(path, ConfigOverrides.None, environment: env);
+
+        act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
+            $"config {path}, environment variable CORROSION_DB__PATHH: db.pathh: unknown key",
+            $"config {path}, environment variable CORROSION_GOSSIP__PLAINTEXT: gossip.plaintext: expected a boolean (true or false), found a string");
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Corrosion.Storage;
+
+namespace Corrosion.Http.Tests;
+
+public sealed class StatementReaderTests
+{
+    [Fact]
+    public void Reads_every_statement_shape()
+    {
+        var statements = ReadTransaction("""
+            [
+              "DELETE FROM todos",
+              ["INSERT INTO todos (id, title) VALUES (?, ?)", ["a", 1]],
+              ["INSERT INTO todos (id, title) VALUES (:id, :title)", {"id": "b", "title": null}],
+              {"query": "UPDATE todos SET title = ?", "params": [2.5]},
+              {"query": "UPDATE todos SET title = $t", "named_params": {"$t": "x"}},
+              {"query": "SELECT 1"}
+            ]
+            """);
+
+        statements.Should().HaveCount(6);
+        statements[0].Sql.Should().Be("DELETE FROM todos");
+        statements[0].Parameters.Should().BeEmpty();
+        statements[0].NamedParameters.Should().BeNull();
+        statements[1].Parameters.Should().Equal(SqlValue.FromText("a"), SqlValue.FromInteger(1));
+        statements[2].NamedParameters.Should().BeEquivalentTo(new Dictionary<string, SqlValue> { ["id"] = SqlValue.FromText("b"), ["title"] = SqlValue.Null });
+        statements[3].Sql.Should().Be("UPDATE todos SET title = ?");
+        statements[3].Parameters.Should().Equal(SqlValue.FromReal(2.5));
+        statements[4].NamedParameters!["$t"].Should().Be(SqlValue.FromText("x"));
+        statements[5].Sql.Should().Be("SELECT 1");
+    }
+
+    [Theory]
+    [InlineData("{}", "expected a JSON array of statements, got an object")]
+    [InlineData("\"SELECT 1\"", "expected a JSON array of statements, got a string")]
+    [InlineData("[]", "at least 1 statement is required")]
+    [InlineData("[\"SELECT 1\", 42]", "statement 2: expected a string, [sql, [params]]")]
+    [InlineData("[[\"SELECT ?\"]]", "statement 1: an array statement is [sql, params] with exactly 2 elements, got 1")]
+    [InlineData("[[\"SELECT ?\", [1], 2]]", "statement 1: an array statement is [sql, params] with exactly 2 elements, got 3")]
+    [InlineData("[[1, [1]]]", "statement 1: the first element must be the SQL string, got a number")]
+    [InlineData("[[\"SELECT ?\", 1]]", "statement 1: params must be an array (positional) or an object (named), got a number")]
+    [InlineData("[[\"SELECT ?\", \"x\"]]", "statement 1: params must be an array (positional) or an object (named), got a string")]
+    [InlineData("[{\"params\": []}]", "statement 1: \"query\" is required in the object form")]
+    [InlineData("[{\"query\": 1}]", "statement 1: \"query\" must be the SQL string, got a number")]
+    [InlineData("[{\"query\": \"x\", \"params\": {}}]", "statement 1: \"params\" must be an array, got an object")]
+    [InlineData("[{\"query\": \"x\", \"named_params\": []}]", "statement 1: \"named_params\" must be an object, got an array")]
+    [InlineData("[{\"query\": \"x\", \"sql\": \"y\"}]", "statement 1: unknown key \"sql\"")]
+    [InlineData("[{\"query\": \"x\", \"params\": [1], \"named_params\": {\"a\": 1}}]", "statement 1: give \"params\" or \"named_params\", not both")]
+    public void Refuses_wrong_shapes_naming_the_statement(string json, string expected)
+    {
+        var act = () => ReadTransaction(json);
+
+        act.Should().Throw<HttpApiRequestException>()
+            .Where(e => e.StatusCode == 400)
+            .Which.Message.Should().StartWith(expected);
+    }
+
+    [Theory]
+    [InlineData("\"SELECT 1\"", "SELECT 1", 0)]
+    [InlineData("[\"SELECT ?, ?\", [1, \"a\"]]", "SELECT ?, ?", 2)]
+    [InlineData("{\"query\": \"SELECT ?\", \"params\": [null]}", "SELECT ?", 1)]
+    public void Reads_a_query_in_every_shape(string json, string sql, int parameterCount)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        var statement = StatementReader.ReadQuery(document.RootElement);
+
+        statement.Sql.Should().Be(sql);
+        statement.Parameters.Should().HaveCount(parameterCount);
+    }
+
+    [Theory]
+    [InlineData("42", "query: expected a string")]
+    [InlineData("[\"SELECT 1\"]", "query: an array statement is [sql, params] with exactly 2 elements")]
+    [InlineData("null", "query: expected a string")]
+    public void Refuses_a_query_of_the_wrong_shape(string json, string expected)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        var act = () => StatementReader.ReadQuery(document.RootElement);
+
+        act.Should().Throw<HttpApiRequestException>().Which.Message.Should().StartWith(expected);
+    }
+
+    private static IReadOnlyList<Statement> ReadTransaction(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return StatementReader.ReadTransaction(document.RootElement);
+    }
+}
