@@ -37,6 +37,37 @@ public sealed class JoinTests
     }
 
     [Fact]
+    public async Task A_member_advertising_its_wildcard_address_is_reached_at_the_source_of_its_datagrams()
+    {
+        await using var cluster = new SwimCluster();
+        var a = await cluster.StartAsync(0);
+        var b = await cluster.StartAsync(1, [a], configure: o => o.AdvertisedAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Any, 4001));
+        var c = await cluster.StartAsync(2, [a]);
+
+        await cluster.RunUntilAsync(
+            () => a.StatusOf(b) == MemberStatus.Alive && c.StatusOf(b) == MemberStatus.Alive && b.Membership.Current.Members.Count(m => m.Status == MemberStatus.Alive) == 2,
+            TimeSpan.FromSeconds(10),
+            "b alive everywhere");
+        a.View(b)!.Member.Address.Should().Be(SwimCluster.AddressOf(1), "the wildcard is replaced by where b's datagrams come from");
+        c.View(b)!.Member.Address.Should().Be(SwimCluster.AddressOf(1));
+
+        // And it is probed successfully there: nobody suspects it.
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(20));
+        a.StatusOf(b).Should().Be(MemberStatus.Alive);
+        c.StatusOf(b).Should().Be(MemberStatus.Alive);
+
+        // Its refutation (an update naming its wildcard address) does not make it unreachable.
+        cluster.Network.Isolate(b.Address);
+        await cluster.RunUntilAsync(() => a.StatusOf(b) == MemberStatus.Down && c.StatusOf(b) == MemberStatus.Down, TimeSpan.FromSeconds(30), "b down");
+        cluster.Network.Heal();
+        await cluster.RunUntilAsync(() => cluster.AllSeeEachOther([a, b, c]), TimeSpan.FromSeconds(30), "b alive again after refuting");
+        b.Membership.Incarnation.Should().BeGreaterThan(0);
+        a.View(b)!.Member.Address.Should().Be(SwimCluster.AddressOf(1));
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(20));
+        cluster.AllSeeEachOther([a, b, c]).Should().BeTrue($"state:\n{cluster.Describe()}");
+    }
+
+    [Fact]
     public async Task A_store_that_fails_to_load_does_not_prevent_joining_through_bootstrap()
     {
         await using var cluster = new SwimCluster();

@@ -15,7 +15,8 @@ internal sealed class SwimTestNode(string name, SwimMembership membership, TestD
 
     public ActorId Id => Membership.Self.Id;
 
-    public IPEndPoint Address => Membership.Self.Address;
+    /// <summary>Where the node is attached to the network (its advertised address may differ).</summary>
+    public IPEndPoint Address => (IPEndPoint)Transport.LocalEndPoint;
 
     public bool Running { get; set; } = true;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Gossip.Membership;
 
-/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2517).</summary>
+/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2518).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2500, EventName = "MemberStatusChanged", Level = LogLevel.Information, Message = "member {Actor} at {Address} is now {Status} (incarnation {Incarnation})")]
@@ -56,4 +56,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2516, EventName = "ReceiveFailed", Level = LogLevel.Error, Message = "receiving SWIM datagrams from the {Transport} transport failed; membership stops")]
     public static partial void ReceiveFailed(ILogger logger, Exception exception, string transport);
+
+    [LoggerMessage(EventId = 2517, EventName = "WildcardAddress", Level = LogLevel.Warning, Message = "advertising the wildcard address {Address} (set gossip.external_addr); peers will answer to the source address of this node's datagrams")]
+    public static partial void WildcardAddress(ILogger logger, EndPoint address);
 }

@@ -351,6 +351,16 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
                 continue;
             }
 
+            if (IsWildcard(message.Sender.Address))
+            {
+                // The sender advertises its wildcard bind address (no external_addr): reach it where its datagram came from.
+                if (datagram.RemoteEndPoint is IPEndPoint source)
+                {
+                    var sender = message.Sender;
+                    message = message with { Sender = new Member(sender.Id, new IPEndPoint(source.Address, sender.Address.Port), sender.StartedAt, sender.ClusterId) };
+                }
+            }
+
             Interlocked.Increment(ref _pendingEvents);
             try
             {
@@ -449,6 +459,11 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         _announceBackoff = _options.AnnounceBackoffInitial;
         _lastPersist = _time.GetUtcNow();
         Log.Started(_logger, Self.Id, Self.Address, Self.ClusterId, _transport.Name, targets.Count);
+        if (IsWildcard(Self.Address))
+        {
+            Log.WildcardAddress(_logger, Self.Address);
+        }
+
         await OnAnnounceAsync(ct).ConfigureAwait(false);
     }
 
@@ -655,6 +670,13 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 
             var since = previous is not null && previous.Status == incoming.Status && previous.Member.IsSameRunAs(incoming.Member) ? previous.Since : now;
             stored = incoming with { Since = since };
+            if (previous is not null && IsWildcard(incoming.Member.Address) && !IsWildcard(previous.Member.Address))
+            {
+                // A member that advertises its wildcard address stays reachable where we found it.
+                var member = incoming.Member;
+                stored = stored with { Member = new Member(member.Id, previous.Member.Address, member.StartedAt, member.ClusterId) };
+            }
+
             next = current.With(stored);
         }
         while (Interlocked.CompareExchange(ref _snapshot, next, current) != current);
@@ -696,6 +718,9 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         Log.Refuted(_logger, incoming.Status, old, raised);
         _updates.Enqueue(SelfState(MemberStatus.Alive), _options.MaxTransmissions(ClusterSize(Current)));
     }
+
+    private static bool IsWildcard(IPEndPoint address) =>
+        address.Address.Equals(IPAddress.Any) || address.Address.Equals(IPAddress.IPv6Any);
 
     private MemberState SelfState(MemberStatus status) => new(Self, status, _incarnation);
 
