@@ -1,0 +1,15 @@
+namespace Corrosion.Gossip.Membership;
+
+/// <summary>
+/// A member, its status and the incarnation that status was stated for. <see cref="Since"/> is local: when this node
+/// last saw the status change (it is not sent on the wire).
+/// </summary>
+public sealed record MemberState(Member Member, MemberStatus Status, uint Incarnation, DateTimeOffset Since = default)
+{
+    public ActorId Id => Member.Id;
+
+    /// <summary>Alive or Suspect: still probed and still a target for gossip.</summary>
+    public bool IsActive => Status is MemberStatus.Alive or MemberStatus.Suspect;
+
+    public override string ToString() => $"{Member} {Status}#{Incarnation}";
+}

@@ -1,0 +1,19 @@
+namespace Corrosion.Gossip.Protocol;
+
+/// <summary>A SWIM datagram that cannot be decoded (truncated, oversized, unknown version or hostile). Dropped by the loop.</summary>
+public sealed class SwimProtocolException : Exception
+{
+    public SwimProtocolException()
+    {
+    }
+
+    public SwimProtocolException(string message)
+        : base(message)
+    {
+    }
+
+    public SwimProtocolException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
