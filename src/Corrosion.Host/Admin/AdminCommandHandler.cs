@@ -1,13 +1,17 @@
+using Corrosion.Gossip.Cluster;
+
 namespace Corrosion.Host.Admin;
 
 /// <summary>Answers admin requests from the node.</summary>
 internal sealed class AdminCommandHandler
 {
     private readonly ICorrosionNode _node;
+    private readonly ClusterService? _cluster;
 
-    public AdminCommandHandler(ICorrosionNode node)
+    public AdminCommandHandler(ICorrosionNode node, ClusterService? cluster = null)
     {
         _node = node;
+        _cluster = cluster;
     }
 
     public async Task<AdminResponse> HandleAsync(string line, CancellationToken cancellationToken)
@@ -27,10 +31,20 @@ internal sealed class AdminCommandHandler
                     var actorId = _node.ActorId.ToString();
                     return AdminResponse.Ok(w => w.WriteStringValue(actorId));
                 case AdminCommands.ClusterMembers:
-                    // A single node until the cluster layer lands: no other members.
+                    var members = _cluster?.Members.Members ?? [];
                     return AdminResponse.Ok(w =>
                     {
                         w.WriteStartArray();
+                        foreach (var member in members)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("actor_id", member.Id.ToString());
+                            w.WriteString("addr", member.Member.Address.ToString());
+                            w.WriteString("state", member.Status.ToString().ToLowerInvariant());
+                            w.WriteNumber("incarnation", member.Incarnation);
+                            w.WriteEndObject();
+                        }
+
                         w.WriteEndArray();
                     });
                 case AdminCommands.SyncState:

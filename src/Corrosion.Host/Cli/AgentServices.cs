@@ -12,7 +12,8 @@ internal static class AgentServices
     {
         // The engine logs "Actor ID: ..." and the schema lines when its hosted service opens the node.
         services.AddCorrosion(o => ConfigMapper.Apply(config, o))
-            .AddHttpApi(o => ConfigMapper.Apply(config, o));
+            .AddHttpApi(o => ConfigMapper.Apply(config, o))
+            .AddGossip(o => ConfigMapper.Apply(config, o));
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();

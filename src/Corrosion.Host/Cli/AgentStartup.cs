@@ -29,7 +29,6 @@ internal sealed class AgentStartup : IHostedLifecycleService
             Log.UsingConfig(_logger, _loaded.Source);
         }
 
-        Log.GossipNotAvailable(_logger, _loaded.Config.Gossip.Addr.ToString());
         foreach (var pg in _loaded.Config.Api.Pg)
         {
             Log.PgNotAvailable(_logger, pg.Addr.ToString());

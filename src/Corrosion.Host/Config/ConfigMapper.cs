@@ -1,3 +1,5 @@
+using Corrosion.Gossip;
+using Corrosion.Gossip.Transport;
 using Corrosion.Http;
 using Corrosion.Options;
 
@@ -19,5 +21,28 @@ internal static class ConfigMapper
     public static void Apply(CorrosionConfig config, HttpApiOptions options)
     {
         options.BearerToken = config.Api.BearerToken;
+    }
+
+    /// <summary>The <c>[gossip]</c> section onto the cluster layer's <see cref="GossipOptions"/>.</summary>
+    public static void Apply(CorrosionConfig config, GossipOptions options)
+    {
+        var gossip = config.Gossip;
+        options.Transport.Addr = gossip.Addr.ToString();
+        options.Transport.ExternalAddr = gossip.ExternalAddr?.ToString();
+        options.Transport.Plaintext = gossip.Plaintext;
+        options.Transport.MaxMtu = gossip.MaxMtu;
+        options.Transport.IdleTimeout = TimeSpan.FromSeconds(gossip.IdleTimeoutSecs);
+        options.Transport.DisableGso = gossip.DisableGso;
+        options.Transport.Tls = gossip.Tls is not { } tls ? null : new GossipTlsOptions
+        {
+            CertFile = tls.CertFile,
+            KeyFile = tls.KeyFile,
+            CaFile = tls.CaFile,
+            Insecure = tls.Insecure,
+            Client = tls.Client is not { } client ? null : new GossipTlsClientOptions { CertFile = client.CertFile, KeyFile = client.KeyFile },
+        };
+        options.Bootstrap = [.. gossip.Bootstrap];
+        options.MinSyncBackoff = TimeSpan.FromSeconds(config.Perf.MinSyncBackoff);
+        options.MaxSyncBackoff = TimeSpan.FromSeconds(config.Perf.MaxSyncBackoff);
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Corrosion.Host.Config;
 
-/// <summary><c>[gossip]</c>: the peer-to-peer side. Kept in the host model until the cluster layer binds it.</summary>
+/// <summary><c>[gossip]</c>: the peer-to-peer side, mapped onto the cluster layer's options by <c>ConfigMapper</c>.</summary>
 internal sealed class GossipConfig
 {
     public const int DefaultIdleTimeoutSecs = 30;

@@ -32,8 +32,6 @@ internal static partial class Log
     [LoggerMessage(4008, LogLevel.Debug, "Admin request {Command}", EventName = "AdminRequest")]
     public static partial void AdminRequest(ILogger logger, string command);
 
-    [LoggerMessage(4009, LogLevel.Warning, "The cluster layer is not part of this version yet: this node runs alone and does not bind gossip.addr {GossipAddr}", EventName = "GossipNotAvailable")]
-    public static partial void GossipNotAvailable(ILogger logger, string gossipAddr);
 
     [LoggerMessage(4010, LogLevel.Information, "Using config {Source}", EventName = "UsingConfig")]
     public static partial void UsingConfig(ILogger logger, string source);
