@@ -63,6 +63,11 @@ public sealed partial class PeerStreamDispatcher
                         first.Dispose();
                         var result = await _sync.RunAsServerAsync(connection, state, cancellationToken).ConfigureAwait(false);
                         Log.SyncServed(_logger, result.ChangesetsSent, result.Peer.ToString(), result.ChangesetsReceived);
+                        if (result.ChangesReceived > 0)
+                        {
+                            var seconds = result.Elapsed.TotalSeconds;
+                            Log.Synced(_logger, result.ChangesReceived, result.Peer.ToString(), seconds, result.ChangesReceived / Math.Max(seconds, 1e-9));
+                        }
                         break;
                     case PeerFrameType.Broadcast:
                         await _broadcaster.HandleStreamAsync(connection, first, cancellationToken).ConfigureAwait(false);
@@ -86,6 +91,9 @@ public sealed partial class PeerStreamDispatcher
     {
         [LoggerMessage(EventId = 2300, EventName = "SyncServed", Level = LogLevel.Debug, Message = "served sync: sent {Sent} changesets to {Peer}, received {Received}")]
         public static partial void SyncServed(ILogger logger, int sent, string peer, int received);
+
+        [LoggerMessage(EventId = 2302, EventName = "SyncedAsServer", Level = LogLevel.Information, Message = "synced {Changes} changes w/ {Actor} in {Seconds}s @ {Rate} changes/s")]
+        public static partial void Synced(ILogger logger, int changes, string actor, double seconds, double rate);
 
         [LoggerMessage(EventId = 2301, EventName = "PeerStreamClosed", Level = LogLevel.Information, Message = "closed stream from {Peer}: {Reason}")]
         public static partial void StreamClosed(ILogger logger, string peer, string reason);

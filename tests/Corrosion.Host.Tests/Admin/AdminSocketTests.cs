@@ -27,6 +27,8 @@ public sealed class AdminSocketTests
         config.Db.Path = dir.Combine("state.db");
         config.Db.SchemaPaths = [dir.Combine("schema")];
         config.Admin.Path = socketPath;
+        config.Gossip.Addr = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0);
+        config.Gossip.Plaintext = true;
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddCorrosionAgentServices(config);

@@ -22,8 +22,7 @@ public sealed class AgentProcessTests
             path = "{dir.Combine("data", "state.db")}"
             schema_paths = ["{dir.Combine("schema")}"]
             [gossip]
-            addr = "[::]:8787"
-            external_addr = "[::1]:8787"
+            addr = "[::1]:0"
             plaintext = true
             [api]
             addr = "127.0.0.1:0"

@@ -23,8 +23,7 @@ public sealed class QuickStartTests
             path = "{db}"
             schema_paths = ["{dir.Combine("schema")}"]
             [gossip]
-            addr = "[::]:8787" # the address we bind to
-            external_addr = "[::1]:8787" # the address we advertise as
+            addr = "[::1]:0" # the address we bind to (the spec's [::]:8787, on a free port)
             plaintext = true
             [api]
             addr = "127.0.0.1:{port}"
@@ -65,6 +64,63 @@ public sealed class QuickStartTests
         bad.Err.Should().StartWith("corrosion exec: ").And.Contain("nope");
 
         (await agent.TerminateAsync(Deadline)).Should().Be(0, agent.Stderr);
+    }
+
+    [Fact]
+    public async Task Two_node_quick_start_over_ipv6_loopback_replicates_both_ways()
+    {
+        using var dir = new TempDir();
+        dir.Write("a/schema/todo.sql", AgentProcessTests.TodoSchema);
+        dir.Write("b/schema/todo.sql", AgentProcessTests.TodoSchema);
+        string Config(string node, int apiPort, string bootstrap) => dir.Write($"{node}/config.toml", $"""
+            [db]
+            path = "{dir.Combine(node, "state.db")}"
+            schema_paths = ["{dir.Combine(node, "schema")}"]
+            [gossip]
+            addr = "[::1]:0"
+            {bootstrap}
+            plaintext = true
+            [api]
+            addr = "127.0.0.1:{apiPort}"
+            [admin]
+            path = "{dir.Combine(node, "admin.sock")}"
+            """);
+
+        // Node A, with a row written before B exists.
+        var configA = Config("a", FreePort(), string.Empty);
+        await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
+        var peerLine = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
+        var gossipA = peerLine[(peerLine.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        gossipA.Should().StartWith("[::1]:");
+        await AgentProcessTests.WaitForApiAsync(a);
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "some-id", "--param", "Write some Corrosion docs!", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+
+        // Node B bootstraps from A and catches up by sync.
+        var configB = Config("b", FreePort(), $"bootstrap = [\"{gossipA}\"]");
+        await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
+        await AgentProcessTests.WaitForApiAsync(b);
+        await b.WaitForLineAsync("synced 2 changes w/ ", Deadline);
+        (await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT * FROM todos;", Deadline)).Should().Be("some-id|Write some Corrosion docs!|\n");
+        (await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT col_name, col_version, db_version, site_id, seq FROM todos__crsql_clock ORDER BY seq;", Deadline))
+            .Should().Be("title|1|1|1|0\ncompleted_at|1|1|1|1\n");
+
+        // A write on B reaches A.
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configB, "exec", "--param", "some-id-2", "--param", "Show how broadcasts work", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+        var expected = "some-id|Write some Corrosion docs!|\nsome-id-2|Show how broadcasts work|\n";
+        var deadline = DateTime.UtcNow + Deadline;
+        string seen;
+        while ((seen = (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "query", "SELECT * FROM todos ORDER BY id;")).Out) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        seen.Should().Be(expected, "B's row reaches A");
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "cluster", "members")).Out.Should().Contain("\"state\":\"alive\"");
+
+        (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
+        (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
     }
 
     private static int FreePort()
