@@ -91,12 +91,12 @@ public sealed class ConvergenceProperties
                 }
             }
 
-            var expectedRows = await SnapshotAsync(nodes[0], "SELECT id, quote(a), b FROM items ORDER BY id");
-            var expectedClock = await SnapshotAsync(nodes[0], ClockSql);
+            var expectedRows = await NodeQueries.RowsAsync(nodes[0], "SELECT id, quote(a), b FROM items ORDER BY id");
+            var expectedClock = await NodeQueries.RowsAsync(nodes[0], ClockSql);
             for (var i = 1; i < Replicas; i++)
             {
-                (await SnapshotAsync(nodes[i], "SELECT id, quote(a), b FROM items ORDER BY id")).Should().Equal(expectedRows, $"replica {i} rows match replica 0");
-                (await SnapshotAsync(nodes[i], ClockSql)).Should().Equal(expectedClock, $"replica {i} clock rows match replica 0");
+                (await NodeQueries.RowsAsync(nodes[i], "SELECT id, quote(a), b FROM items ORDER BY id")).Should().Equal(expectedRows, $"replica {i} rows match replica 0");
+                (await NodeQueries.RowsAsync(nodes[i], ClockSql)).Should().Equal(expectedClock, $"replica {i} clock rows match replica 0");
             }
         }
         finally
@@ -121,15 +121,4 @@ public sealed class ConvergenceProperties
         yield return changeset with { Changes = second, SeqStart = first[^1].Seq + 1 };
     }
 
-    private static async Task<List<string>> SnapshotAsync(ICorrosionNode node, string sql)
-    {
-        await using var query = await node.QueryAsync(sql);
-        var rows = new List<string>();
-        await foreach (var row in query.ReadRowsAsync())
-        {
-            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
-        }
-
-        return rows;
-    }
 }

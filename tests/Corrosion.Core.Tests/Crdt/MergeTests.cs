@@ -10,18 +10,6 @@ public sealed class MergeTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<List<string>> RowsAsync(ICorrosionNode node, string sql)
-    {
-        await using var query = await node.QueryAsync(sql);
-        var rows = new List<string>();
-        await foreach (var row in query.ReadRowsAsync())
-        {
-            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
-        }
-
-        return rows;
-    }
-
     private static async Task SyncAsync(ICorrosionNode from, ICorrosionNode to)
     {
         var state = await from.GetSyncStateAsync();
@@ -47,8 +35,8 @@ public sealed class MergeTests : IDisposable
         var again = await b.ApplyChangesetsAsync(changeset);
         again.Should().Be(new ApplyResult(0, 0, 1, 0));
 
-        (await RowsAsync(b, "SELECT * FROM todos")).Should().Equal("some-id|Write some Corrosion docs!|");
-        (await RowsAsync(b, "SELECT key, col_name, col_version, db_version, site_id, seq FROM todos__crsql_clock ORDER BY seq"))
+        (await NodeQueries.RowsAsync(b, "SELECT * FROM todos")).Should().Equal("some-id|Write some Corrosion docs!|");
+        (await NodeQueries.RowsAsync(b, "SELECT key, col_name, col_version, db_version, site_id, seq FROM todos__crsql_clock ORDER BY seq"))
             .Should().Equal("1|title|1|1|1|0", "1|completed_at|1|1|1|1");
         (await b.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(1);
     }
@@ -67,9 +55,9 @@ public sealed class MergeTests : IDisposable
         await SyncAsync(a, b);
         await SyncAsync(b, a);
 
-        (await RowsAsync(a, "SELECT status FROM my_machines")).Should().Equal("started");
-        (await RowsAsync(b, "SELECT status FROM my_machines")).Should().Equal("started");
-        (await RowsAsync(b, "SELECT col_version FROM my_machines__crsql_clock WHERE col_name = 'status'")).Should().Equal("2");
+        (await NodeQueries.RowsAsync(a, "SELECT status FROM my_machines")).Should().Equal("started");
+        (await NodeQueries.RowsAsync(b, "SELECT status FROM my_machines")).Should().Equal("started");
+        (await NodeQueries.RowsAsync(b, "SELECT col_version FROM my_machines__crsql_clock WHERE col_name = 'status'")).Should().Equal("2");
     }
 
     [Fact]
@@ -84,13 +72,13 @@ public sealed class MergeTests : IDisposable
         await b.ExecuteAsync(["UPDATE my_machines SET name = 'purr', status = 'x' WHERE id = 1"]);
         await SyncAsync(a, b);
         await SyncAsync(b, a);
-        (await RowsAsync(a, "SELECT * FROM my_machines")).Should().BeEmpty();
-        (await RowsAsync(b, "SELECT * FROM my_machines")).Should().BeEmpty();
+        (await NodeQueries.RowsAsync(a, "SELECT * FROM my_machines")).Should().BeEmpty();
+        (await NodeQueries.RowsAsync(b, "SELECT * FROM my_machines")).Should().BeEmpty();
 
         await b.ExecuteAsync(["INSERT INTO my_machines (id, name) VALUES (1, 'back')"]);
         await SyncAsync(b, a);
-        (await RowsAsync(a, "SELECT id, name, status FROM my_machines")).Should().Equal("1|back|broken");
-        (await RowsAsync(a, "SELECT col_version FROM my_machines__crsql_clock WHERE col_name = '-1'")).Should().Equal("3");
+        (await NodeQueries.RowsAsync(a, "SELECT id, name, status FROM my_machines")).Should().Equal("1|back|broken");
+        (await NodeQueries.RowsAsync(a, "SELECT col_version FROM my_machines__crsql_clock WHERE col_name = '-1'")).Should().Equal("3");
     }
 
     [Fact]
@@ -104,8 +92,8 @@ public sealed class MergeTests : IDisposable
         await b.ExecuteAsync(["UPDATE todos SET completed_at = 7"]);
         await SyncAsync(a, b);
         await SyncAsync(b, a);
-        (await RowsAsync(a, "SELECT completed_at FROM todos")).Should().Equal("7");
-        (await RowsAsync(b, "SELECT completed_at FROM todos")).Should().Equal("7");
+        (await NodeQueries.RowsAsync(a, "SELECT completed_at FROM todos")).Should().Equal("7");
+        (await NodeQueries.RowsAsync(b, "SELECT completed_at FROM todos")).Should().Equal("7");
     }
 
     [Fact]
@@ -118,9 +106,9 @@ public sealed class MergeTests : IDisposable
         await SyncAsync(a, b);
         await SyncAsync(b, a);
         var winner = a.ActorId > b.ActorId ? a.ActorId : b.ActorId;
-        (await RowsAsync(a, "SELECT hex(s.site_id) FROM todos__crsql_clock c JOIN crsql_site_id s ON s.ordinal = c.site_id WHERE col_name = 'title'"))
+        (await NodeQueries.RowsAsync(a, "SELECT hex(s.site_id) FROM todos__crsql_clock c JOIN crsql_site_id s ON s.ordinal = c.site_id WHERE col_name = 'title'"))
             .Should().Equal(winner.ToString().ToUpperInvariant());
-        (await RowsAsync(b, "SELECT hex(s.site_id) FROM todos__crsql_clock c JOIN crsql_site_id s ON s.ordinal = c.site_id WHERE col_name = 'title'"))
+        (await NodeQueries.RowsAsync(b, "SELECT hex(s.site_id) FROM todos__crsql_clock c JOIN crsql_site_id s ON s.ordinal = c.site_id WHERE col_name = 'title'"))
             .Should().Equal(winner.ToString().ToUpperInvariant());
     }
 
@@ -136,14 +124,14 @@ public sealed class MergeTests : IDisposable
         var second = full with { Changes = full.Changes.Skip(8).ToList(), SeqStart = 8 };
 
         (await b.ApplyChangesetsAsync([second])).Should().Be(new ApplyResult(0, 1, 0, 0));
-        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("0");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("0");
         var state = await b.GetSyncStateAsync();
         state.PartialNeed[a.ActorId][1].Should().Equal(new InclusiveRange(0, 7));
-        (await RowsAsync(b, "SELECT count(*) FROM __corro_buffered_changes")).Should().Equal("12");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM __corro_buffered_changes")).Should().Equal("12");
 
         (await b.ApplyChangesetsAsync([first])).Should().Be(new ApplyResult(1, 1, 0, 20));
-        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("10");
-        (await RowsAsync(b, "SELECT count(*) FROM __corro_buffered_changes")).Should().Equal("0");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("10");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM __corro_buffered_changes")).Should().Equal("0");
         (await b.GetSyncStateAsync()).PartialNeed.Should().BeEmpty();
     }
 
@@ -163,7 +151,7 @@ public sealed class MergeTests : IDisposable
         (await b.GetSyncStateAsync()).Need[a.ActorId].Should().Equal(new InclusiveRange(1, 1), new InclusiveRange(3, 3));
         await b.ApplyChangesetsAsync([.. await a.ReadChangesetsAsync(a.ActorId, 1), .. await a.ReadChangesetsAsync(a.ActorId, 3)]);
         (await b.GetSyncStateAsync()).Need.Should().BeEmpty();
-        (await RowsAsync(b, "SELECT count(*) FROM __corro_bookkeeping_gaps")).Should().Equal("0");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM __corro_bookkeeping_gaps")).Should().Equal("0");
     }
 
     [Fact]
@@ -177,7 +165,7 @@ public sealed class MergeTests : IDisposable
         first.Single().IsCleared.Should().BeTrue();
 
         await SyncAsync(a, b);
-        (await RowsAsync(b, "SELECT title, completed_at FROM todos")).Should().Equal("two|1");
+        (await NodeQueries.RowsAsync(b, "SELECT title, completed_at FROM todos")).Should().Equal("two|1");
         (await b.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(2);
         (await b.GetSyncStateAsync()).Need.Should().BeEmpty();
     }

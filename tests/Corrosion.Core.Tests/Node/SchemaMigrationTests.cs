@@ -16,18 +16,6 @@ public sealed class SchemaMigrationTests : IDisposable
         ReadConnections = 1,
     };
 
-    private static async Task<List<string>> RowsAsync(ICorrosionNode node, string sql)
-    {
-        await using var query = await node.QueryAsync(sql);
-        var rows = new List<string>();
-        await foreach (var row in query.ReadRowsAsync())
-        {
-            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
-        }
-
-        return rows;
-    }
-
     [Fact]
     public async Task Reload_adds_columns_and_indexes_and_keeps_capturing_changes()
     {
@@ -48,8 +36,8 @@ public sealed class SchemaMigrationTests : IDisposable
 
         var write = await node.ExecuteAsync(["UPDATE apps SET user_id = 7 WHERE id = 1"]);
         (await node.ReadChangesetsAsync(node.ActorId, write.Version!.Value)).Single().Changes.Single().Cid.Should().Be("user_id");
-        (await RowsAsync(node, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'apps_user_id'")).Should().Equal("apps_user_id");
-        (await RowsAsync(node, "SELECT id, name, user_id FROM apps")).Should().Equal("1|one|7");
+        (await NodeQueries.RowsAsync(node, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'apps_user_id'")).Should().Equal("apps_user_id");
+        (await NodeQueries.RowsAsync(node, "SELECT id, name, user_id FROM apps")).Should().Equal("1|one|7");
     }
 
     [Fact]
@@ -65,8 +53,8 @@ public sealed class SchemaMigrationTests : IDisposable
         var error = (await act.Should().ThrowAsync<SchemaException>()).Which.Message;
         error.Should().Contain("other").And.Contain("completed_at").And.Contain("destructive");
 
-        (await RowsAsync(node, "SELECT name FROM pragma_table_info('todos')")).Should().Equal("id", "title", "completed_at");
-        (await RowsAsync(node, "SELECT count(*) FROM sqlite_schema WHERE name = 'other'")).Should().Equal("1");
+        (await NodeQueries.RowsAsync(node, "SELECT name FROM pragma_table_info('todos')")).Should().Equal("id", "title", "completed_at");
+        (await NodeQueries.RowsAsync(node, "SELECT count(*) FROM sqlite_schema WHERE name = 'other'")).Should().Equal("1");
     }
 
     [Fact]

@@ -13,18 +13,6 @@ public sealed class SyncSessionTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<List<string>> RowsAsync(ICorrosionNode node, string sql)
-    {
-        await using var query = await node.QueryAsync(sql);
-        var rows = new List<string>();
-        await foreach (var row in query.ReadRowsAsync())
-        {
-            rows.Add(string.Join("|", row.Values.Select(v => v.ToString())));
-        }
-
-        return rows;
-    }
-
     private static async Task<(SyncResult Client, SyncResult Server)> SyncAsync(ICorrosionNode client, ICorrosionNode server)
     {
         var network = new InMemoryNetwork(new Random(7));
@@ -66,9 +54,9 @@ public sealed class SyncSessionTests : IDisposable
 
         client.ChangesetsReceived.Should().Be(21, "A's 21 versions");
         server.ChangesetsReceived.Should().Be(1);
-        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("101");
-        (await RowsAsync(a, "SELECT count(*) FROM todos")).Should().Equal("101");
-        (await RowsAsync(b, "SELECT count(*) FROM todos WHERE completed_at = 1")).Should().Equal("5");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("101");
+        (await NodeQueries.RowsAsync(a, "SELECT count(*) FROM todos")).Should().Equal("101");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos WHERE completed_at = 1")).Should().Equal("5");
         var state = await b.GetSyncStateAsync();
         state.Heads[a.ActorId].Should().Be(21);
         state.Need.Should().BeEmpty();
@@ -96,7 +84,7 @@ public sealed class SyncSessionTests : IDisposable
 
         await SyncAsync(b, a);
 
-        (await RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("20");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("20");
         var state = await b.GetSyncStateAsync();
         state.Need.Should().BeEmpty();
         state.PartialNeed.Should().BeEmpty();
