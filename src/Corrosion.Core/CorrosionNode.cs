@@ -246,6 +246,34 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <summary>Replaces the persisted cluster members (<c>__corro_members</c>): actor id, address, state as JSON.</summary>
+    internal async Task SaveMembersAsync(IReadOnlyList<(ActorId Actor, string Address, string State)> members, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Store.SaveMembers(members);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>The persisted cluster members, so a restarted node rejoins without its bootstrap list.</summary>
+    internal async Task<IReadOnlyList<(ActorId Actor, string Address, string State)>> LoadMembersAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Store.LoadMembers();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);

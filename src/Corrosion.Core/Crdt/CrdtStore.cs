@@ -958,6 +958,40 @@ internal sealed class CrdtStore : IDisposable
         }
     }
 
+    public void SaveMembers(IReadOnlyList<(ActorId Actor, string Address, string State)> members)
+    {
+        _db.Execute("BEGIN IMMEDIATE");
+        try
+        {
+            _db.Execute("DELETE FROM __corro_members");
+            foreach (var (actor, address, state) in members)
+            {
+                _db.Execute(
+                    "INSERT INTO __corro_members (actor_id, address, foca_state, updated_at) VALUES (?1, ?2, ?3, datetime('now'))",
+                    actor.ToByteArray(), address, state);
+            }
+
+            _db.Execute("COMMIT");
+        }
+        catch
+        {
+            _db.Execute("ROLLBACK");
+            throw;
+        }
+    }
+
+    public List<(ActorId Actor, string Address, string State)> LoadMembers()
+    {
+        var members = new List<(ActorId, string, string)>();
+        using var rows = _db.PrepareUncached("SELECT actor_id, address, foca_state FROM __corro_members");
+        while (rows.Step())
+        {
+            members.Add((new ActorId(rows.GetBlobSpan(0)), rows.GetText(1), rows.GetText(2)));
+        }
+
+        return members;
+    }
+
     public void Dispose()
     {
         ClearClientStatements();

@@ -55,7 +55,8 @@ public sealed partial class ClusterService : BackgroundService
             _options.Swim.AdvertisedAddress = advertised;
         }
 
-        _membership = new SwimMembership(_transport, _options.Swim, _node.ActorId, _time, _random, _loggerFactory.CreateLogger<SwimMembership>());
+        var store = _node is CorrosionNode concrete ? new NodeMemberStore(concrete) : null;
+        _membership = new SwimMembership(_transport, _options.Swim, _node.ActorId, _time, _random, _loggerFactory.CreateLogger<SwimMembership>(), store);
         _broadcaster = new ChangeBroadcaster(_node, _transport, LivePeers, _options.Broadcast, _random, _loggerFactory.CreateLogger<ChangeBroadcaster>());
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -123,6 +123,69 @@ public sealed class QuickStartTests
         (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
     }
 
+    [Fact]
+    public async Task A_restarted_node_rejoins_from_its_persisted_members_and_catches_up()
+    {
+        using var dir = new TempDir();
+        dir.Write("a/schema/todo.sql", AgentProcessTests.TodoSchema);
+        dir.Write("b/schema/todo.sql", AgentProcessTests.TodoSchema);
+        string Config(string node, int apiPort, string gossipAddr, string bootstrap) => dir.Write($"{node}/config.toml", $"""
+            [db]
+            path = "{dir.Combine(node, "state.db")}"
+            schema_paths = ["{dir.Combine(node, "schema")}"]
+            [gossip]
+            addr = "{gossipAddr}"
+            {bootstrap}
+            plaintext = true
+            [api]
+            addr = "127.0.0.1:{apiPort}"
+            [admin]
+            path = "{dir.Combine(node, "admin.sock")}"
+            """);
+
+        var configA = Config("a", FreePort(), "[::1]:0", string.Empty);
+        await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
+        var peerLine = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
+        var gossipA = peerLine[(peerLine.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        await AgentProcessTests.WaitForApiAsync(a);
+
+        // B joins through A once.
+        var configB = Config("b", FreePort(), "[::1]:0", $"bootstrap = [\"{gossipA}\"]");
+        var dbB = dir.Combine("b", "state.db");
+        await using (var first = CorrosionProcess.Start(dir.Path, "-c", configB, "agent"))
+        {
+            await AgentProcessTests.WaitForApiAsync(first);
+            await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT count(*) FROM __corro_members;", Deadline) == "1\n", "B to persist A as a member");
+            (await first.TerminateAsync(Deadline)).Should().Be(0, first.Stderr);
+        }
+
+        // A writes while B is down; B restarts on another port with no bootstrap at all, so only the members it
+        // persisted can bring it back.
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "missed", "--param", "written while B was down", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+        configB = Config("b", FreePort(), "[::1]:0", string.Empty);
+        await using var second = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
+        await AgentProcessTests.WaitForApiAsync(second);
+        await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT id FROM todos;", Deadline) == "missed\n", "the restarted B to catch up the row it missed");
+
+        (await second.TerminateAsync(Deadline)).Should().Be(0, second.Stderr);
+        (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
+    }
+
+    private static async Task PollAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {Deadline.TotalSeconds}s waiting for {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
