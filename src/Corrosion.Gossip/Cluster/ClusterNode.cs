@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Corrosion.Gossip.Broadcast;
+using Corrosion.Gossip.Membership;
+using Corrosion.Gossip.Sync;
+using Corrosion.Gossip.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Corrosion.Gossip.Cluster;
+
+/// <summary>
+/// One node's part in the cluster over a given transport: SWIM membership, broadcast of local commits, serving
+/// peers' streams, and anti-entropy sync with a random live member on a backoff. <see cref="ClusterService"/>
+/// runs one in the agent; simulations run many over an in-memory network.
+/// </summary>
+public sealed partial class ClusterNode : IAsyncDisposable
+{
+    private readonly ICorrosionNode _node;
+    private readonly IPeerTransport _transport;
+    private readonly GossipOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly SwimMembership _membership;
+    private readonly ChangeBroadcaster _broadcaster;
+    private CancellationTokenSource? _stop;
+    private Task? _loops;
+    private long _syncChangesetsReceived;
+
+    public ClusterNode(ICorrosionNode node, IPeerTransport transport, GossipOptions options, TimeProvider time, Random random, ILoggerFactory loggerFactory, IMemberStore? store = null)
+    {
+        _node = node;
+        _transport = transport;
+        _options = options;
+        _time = time;
+        _random = random;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ClusterNode>();
+        _membership = new SwimMembership(transport, options.Swim, node.ActorId, time, random, loggerFactory.CreateLogger<SwimMembership>(), store);
+        _broadcaster = new ChangeBroadcaster(node, transport, LivePeers, options.Broadcast, random, loggerFactory.CreateLogger<ChangeBroadcaster>());
+    }
+
+    public MembershipSnapshot Members => _membership.Current;
+
+    public IPeerTransport Transport => _transport;
+
+    /// <summary>Broadcast frames this node sent (its own changes and forwards).</summary>
+    public long BroadcastFramesSent => _broadcaster.FramesSent;
+
+    /// <summary>Changesets this node received through sync sessions it started.</summary>
+    public long SyncChangesetsReceived => Interlocked.Read(ref _syncChangesetsReceived);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
+        _stop = new CancellationTokenSource();
+        var dispatcher = new PeerStreamDispatcher(_transport, new SyncSession(_node), _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
+        _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(_stop.Token));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stop is not null)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _membership.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_loops is not null)
+        {
+            await _loops.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IReadOnlyList<System.Net.EndPoint> LivePeers() =>
+        [.. Members.Members.Where(m => m.Status == MemberStatus.Alive).Select(m => (System.Net.EndPoint)m.Member.Address)];
+
+    private async Task SyncLoopAsync(CancellationToken stoppingToken)
+    {
+        var backoff = _options.MinSyncBackoff;
+        var session = new SyncSession(_node);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var jitter = TimeSpan.FromMilliseconds(_random.Next(0, (int)Math.Max(1, backoff.TotalMilliseconds / 4)));
+                await Task.Delay(backoff + jitter, _time, stoppingToken).ConfigureAwait(false);
+                var candidates = Members.Members.Where(m => m.Status == MemberStatus.Alive).ToArray();
+                if (candidates.Length == 0)
+                {
+                    backoff = _options.MinSyncBackoff;
+                    continue;
+                }
+
+                var peer = candidates[_random.Next(candidates.Length)];
+                var started = Stopwatch.GetTimestamp();
+                await using var connection = await _transport.ConnectAsync(peer.Member.Address, stoppingToken).ConfigureAwait(false);
+                var result = await session.RunAsClientAsync(connection, stoppingToken).ConfigureAwait(false);
+                Interlocked.Add(ref _syncChangesetsReceived, result.ChangesetsReceived);
+                if (result.ChangesReceived > 0 || result.ChangesetsReceived > 0)
+                {
+                    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    Log.Synced(_logger, result.ChangesReceived, peer.Id.ToString(), seconds, result.ChangesReceived / Math.Max(seconds, 1e-9));
+                    backoff = _options.MinSyncBackoff;
+                }
+                else
+                {
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxSyncBackoff.Ticks));
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or PeerProtocolException or CorrosionException or System.Net.Sockets.SocketException or InvalidOperationException or TimeoutException)
+            {
+                Log.SyncFailed(_logger, ex.Message);
+                backoff = _options.MinSyncBackoff;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop?.Dispose();
+        await _membership.DisposeAsync().ConfigureAwait(false);
+        await _broadcaster.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2400, EventName = "Synced", Level = LogLevel.Information, Message = "synced {Changes} changes w/ {Actor} in {Seconds}s @ {Rate} changes/s")]
+        public static partial void Synced(ILogger logger, int changes, string actor, double seconds, double rate);
+
+        [LoggerMessage(EventId = 2401, EventName = "SyncFailed", Level = LogLevel.Debug, Message = "sync round failed: {Reason}")]
+        public static partial void SyncFailed(ILogger logger, string reason);
+    }
+}
