@@ -1,10 +1,10 @@
 using System.Net;
 using Corrosion.Gossip.Cluster;
 using Corrosion.Gossip.Transport.Memory;
-using Corrosion.TestKit;
+using Corrosion.Gossip;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Corrosion.Gossip.Tests.Cluster;
+namespace Corrosion.TestKit;
 
 /// <summary>N real nodes (SQLite files, SWIM, broadcast, sync) in one process over the in-memory network.</summary>
 public sealed class InMemoryCluster : IAsyncDisposable
