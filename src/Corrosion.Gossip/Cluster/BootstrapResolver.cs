@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Corrosion.Gossip.Cluster;
 
-/// <summary>Turns <c>gossip.bootstrap</c> entries into addresses: <c>ip:port</c>, <c>[v6]:port</c>, <c>name:port</c>.</summary>
+/// <summary>
+/// Turns <c>gossip.bootstrap</c> entries into addresses: <c>ip:port</c>, <c>[v6]:port</c>, <c>name:port</c> (system
+/// resolver) and <c>name:port@dns-server:port</c> (that server, asked directly).
+/// </summary>
 public static class BootstrapResolver
 {
     /// <summary>Resolves every entry; an entry that does not resolve is reported through <paramref name="onError"/>.</summary>
@@ -11,9 +14,15 @@ public static class BootstrapResolver
         var result = new List<IPEndPoint>();
         foreach (var entry in entries)
         {
-            // A custom DNS server (name:port@server:port) is not reachable through .NET's resolver API: the system
-            // resolver answers instead, and the entry says so in the error callback only if that fails too.
-            var target = entry.Split('@', 2)[0].Trim();
+            var parts = entry.Split('@', 2);
+            var target = parts[0].Trim();
+            IPEndPoint? dnsServer = null;
+            if (parts.Length == 2 && !IPEndPoint.TryParse(parts[1].Trim(), out dnsServer))
+            {
+                onError(entry, $"'{parts[1].Trim()}' is not a DNS server address (ip:port)");
+                continue;
+            }
+
             if (IPEndPoint.TryParse(target, out var literal) && literal.Port != 0)
             {
                 result.Add(literal);
@@ -29,7 +38,14 @@ public static class BootstrapResolver
 
             try
             {
-                var addresses = await Dns.GetHostAddressesAsync(target[..colon], cancellationToken).ConfigureAwait(false);
+                var addresses = dnsServer is null
+                    ? await Dns.GetHostAddressesAsync(target[..colon], cancellationToken).ConfigureAwait(false)
+                    : await DnsQuery.ResolveAsync(target[..colon], dnsServer.Port == 0 ? new IPEndPoint(dnsServer.Address, 53) : dnsServer, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                if (addresses.Count == 0)
+                {
+                    onError(entry, "no A or AAAA records");
+                }
+
                 result.AddRange(addresses.Select(a => new IPEndPoint(a, port)));
             }
             catch (System.Net.Sockets.SocketException ex)
