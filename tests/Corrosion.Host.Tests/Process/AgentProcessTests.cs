@@ -3,15 +3,9 @@ namespace Corrosion.Host.Tests.Process;
 /// <summary>The real <c>corrosion agent</c> process: start-up, admin commands from a second process, clean stop.</summary>
 public sealed class AgentProcessTests
 {
-    internal static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan Deadline = AgentProcesses.Deadline;
 
-    internal const string TodoSchema = """
-        CREATE TABLE todos (
-        id BLOB NOT NULL PRIMARY KEY,
-        title TEXT NOT NULL DEFAULT '',
-        completed_at INTEGER
-        );
-        """;
+    internal const string TodoSchema = AgentProcesses.TodoSchema;
 
     /// <summary>A node A style config in a temp dir, API on an OS-assigned port.</summary>
     internal static string WriteConfig(TempDir dir, string extra = "")
@@ -33,11 +27,7 @@ public sealed class AgentProcessTests
     }
 
     /// <summary>The API address the agent logged once Kestrel was listening.</summary>
-    internal static async Task<string> WaitForApiAsync(CorrosionProcess agent)
-    {
-        var line = await agent.WaitForLineAsync("Starting public API server on tcp/", Deadline);
-        return line[(line.IndexOf("tcp/", StringComparison.Ordinal) + 4)..].Trim();
-    }
+    internal static Task<string> WaitForApiAsync(CorrosionProcess agent) => AgentProcesses.WaitForApiAsync(agent);
 
     [Fact]
     public async Task Agent_logs_its_start_answers_admin_commands_and_stops_cleanly_on_SIGTERM()

@@ -2,7 +2,7 @@ using Corrosion.TestKit;
 using FluentAssertions;
 using Xunit;
 
-namespace Corrosion.Gossip.Tests.Cluster;
+namespace Corrosion.Cluster.Tests;
 
 public sealed class ClusterPartitionTests
 {
@@ -11,7 +11,7 @@ public sealed class ClusterPartitionTests
     {
         await using var cluster = await InMemoryCluster.StartAsync(4, seed: 5);
         var nodes = cluster.Nodes;
-        await Eventually.UntilAsync(() => nodes.All(n => n.Cluster.Members.Members.Count(m => m.Status == Membership.MemberStatus.Alive) == 3), TimeSpan.FromSeconds(30), "four nodes to see each other");
+        await Eventually.UntilAsync(() => nodes.All(n => n.Cluster.Members.Members.Count(m => m.Status == Corrosion.Gossip.Membership.MemberStatus.Alive) == 3), TimeSpan.FromSeconds(30), "four nodes to see each other");
 
         var left = nodes.Take(2).ToList();
         var right = nodes.Skip(2).ToList();

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 
-namespace Corrosion.Host.Tests.Process;
+namespace Corrosion.Cluster.Tests;
 
 /// <summary>
 /// Five real agents on loopback: four write conflicting rows concurrently while one is killed (SIGKILL) and
@@ -28,7 +28,7 @@ public sealed class ClusterFaultTests
         string? seed = null;
         Node Define(string name)
         {
-            dir.Write($"{name}/schema/todo.sql", AgentProcessTests.TodoSchema);
+            dir.Write($"{name}/schema/todo.sql", AgentProcesses.TodoSchema);
             var port = FreePort();
             var bootstrap = seed is null ? string.Empty : $"bootstrap = [\"{seed}\"]";
             var config = dir.Write($"{name}/config.toml", $"""
@@ -58,7 +58,7 @@ public sealed class ClusterFaultTests
                 seed = line[(line.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
             }
 
-            await AgentProcessTests.WaitForApiAsync(node.Process);
+            await AgentProcesses.WaitForApiAsync(node.Process);
         }
 
         async Task WriteAsync(Node node, int round)

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Corrosion.Host.Tests.Process;
+namespace Corrosion.Cluster.Tests;
 
 /// <summary>Certificates made by `corrosion tls ...` secure a real two-node cluster with mutual TLS.</summary>
 public sealed class TlsClusterTests
 {
-    private static readonly TimeSpan Deadline = AgentProcessTests.Deadline;
+    private static readonly TimeSpan Deadline = AgentProcesses.Deadline;
 
     [Fact]
     public async Task Two_agents_replicate_over_mutual_tls_with_generated_certificates()
@@ -20,7 +20,7 @@ public sealed class TlsClusterTests
 
         string Config(string node, string bootstrap)
         {
-            dir.Write($"{node}/schema/todo.sql", AgentProcessTests.TodoSchema);
+            dir.Write($"{node}/schema/todo.sql", AgentProcesses.TodoSchema);
             return dir.Write($"{node}/config.toml", $"""
                 [db]
                 path = "{dir.Combine(node, "state.db")}"
@@ -46,12 +46,12 @@ public sealed class TlsClusterTests
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
         var line = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
         var gossipA = line[(line.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
-        await AgentProcessTests.WaitForApiAsync(a);
+        await AgentProcesses.WaitForApiAsync(a);
         (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "secret", "INSERT INTO todos (id) VALUES (?)")).ExitCode.Should().Be(0);
 
         var configB = Config("b", $"bootstrap = [\"{gossipA}\"]");
         await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
-        await AgentProcessTests.WaitForApiAsync(b);
+        await AgentProcesses.WaitForApiAsync(b);
         var deadline = DateTime.UtcNow + Deadline;
         string rows;
         while ((rows = await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT id FROM todos;", Deadline)) != "secret\n" && DateTime.UtcNow < deadline)

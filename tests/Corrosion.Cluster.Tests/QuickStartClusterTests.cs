@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Corrosion.Cluster.Tests;
+
+/// <summary>The spec's two-node quick start and a restart, with real agents on loopback.</summary>
+public sealed class QuickStartClusterTests
+{
+    private static readonly TimeSpan Deadline = AgentProcesses.Deadline;
+
+    [Fact]
+    public async Task Two_node_quick_start_over_ipv6_loopback_replicates_both_ways()
+    {
+        using var dir = new TempDir();
+        dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
+        dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
+        string Config(string node, int apiPort, string bootstrap) => dir.Write($"{node}/config.toml", $"""
+            [db]
+            path = "{dir.Combine(node, "state.db")}"
+            schema_paths = ["{dir.Combine(node, "schema")}"]
+            [gossip]
+            addr = "[::1]:0"
+            {bootstrap}
+            plaintext = true
+            [api]
+            addr = "127.0.0.1:{apiPort}"
+            [admin]
+            path = "{dir.Combine(node, "admin.sock")}"
+            """);
+
+        // Node A, with a row written before B exists.
+        var configA = Config("a", FreePort(), string.Empty);
+        await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
+        var peerLine = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
+        var gossipA = peerLine[(peerLine.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        gossipA.Should().StartWith("[::1]:");
+        await AgentProcesses.WaitForApiAsync(a);
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "some-id", "--param", "Write some Corrosion docs!", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+
+        // Node B bootstraps from A and catches up by sync.
+        var configB = Config("b", FreePort(), $"bootstrap = [\"{gossipA}\"]");
+        await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
+        await AgentProcesses.WaitForApiAsync(b);
+        await b.WaitForLineAsync("synced 2 changes w/ ", Deadline);
+        (await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT * FROM todos;", Deadline)).Should().Be("some-id|Write some Corrosion docs!|\n");
+        (await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT col_name, col_version, db_version, site_id, seq FROM todos__crsql_clock ORDER BY seq;", Deadline))
+            .Should().Be("title|1|1|1|0\ncompleted_at|1|1|1|1\n");
+
+        // A write on B reaches A.
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configB, "exec", "--param", "some-id-2", "--param", "Show how broadcasts work", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+        var expected = "some-id|Write some Corrosion docs!|\nsome-id-2|Show how broadcasts work|\n";
+        var deadline = DateTime.UtcNow + Deadline;
+        string seen;
+        while ((seen = (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "query", "SELECT * FROM todos ORDER BY id;")).Out) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        seen.Should().Be(expected, "B's row reaches A");
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "cluster", "members")).Out.Should().Contain("\"state\":\"alive\"");
+
+        (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
+        (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
+    }
+
+    [Fact]
+    public async Task A_restarted_node_rejoins_from_its_persisted_members_and_catches_up()
+    {
+        using var dir = new TempDir();
+        dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
+        dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
+        string Config(string node, int apiPort, string gossipAddr, string bootstrap) => dir.Write($"{node}/config.toml", $"""
+            [db]
+            path = "{dir.Combine(node, "state.db")}"
+            schema_paths = ["{dir.Combine(node, "schema")}"]
+            [gossip]
+            addr = "{gossipAddr}"
+            {bootstrap}
+            plaintext = true
+            [api]
+            addr = "127.0.0.1:{apiPort}"
+            [admin]
+            path = "{dir.Combine(node, "admin.sock")}"
+            """);
+
+        var configA = Config("a", FreePort(), "[::1]:0", string.Empty);
+        await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
+        var peerLine = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
+        var gossipA = peerLine[(peerLine.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        await AgentProcesses.WaitForApiAsync(a);
+
+        // B joins through A once.
+        var configB = Config("b", FreePort(), "[::1]:0", $"bootstrap = [\"{gossipA}\"]");
+        var dbB = dir.Combine("b", "state.db");
+        await using (var first = CorrosionProcess.Start(dir.Path, "-c", configB, "agent"))
+        {
+            await AgentProcesses.WaitForApiAsync(first);
+            await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT count(*) FROM __corro_members;", Deadline) == "1\n", "B to persist A as a member");
+            (await first.TerminateAsync(Deadline)).Should().Be(0, first.Stderr);
+        }
+
+        // A writes while B is down; B restarts on another port with no bootstrap at all, so only the members it
+        // persisted can bring it back.
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "missed", "--param", "written while B was down", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+        configB = Config("b", FreePort(), "[::1]:0", string.Empty);
+        await using var second = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
+        await AgentProcesses.WaitForApiAsync(second);
+        await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT id FROM todos;", Deadline) == "missed\n", "the restarted B to catch up the row it missed");
+
+        (await second.TerminateAsync(Deadline)).Should().Be(0, second.Stderr);
+        (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
+    }
+
+    private static async Task PollAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {Deadline.TotalSeconds}s waiting for {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
