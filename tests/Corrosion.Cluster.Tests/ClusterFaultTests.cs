@@ -29,7 +29,7 @@ public sealed class ClusterFaultTests
         Node Define(string name)
         {
             dir.Write($"{name}/schema/todo.sql", AgentProcesses.TodoSchema);
-            var port = FreePort();
+            var port = AgentProcesses.FreePort();
             var bootstrap = seed is null ? string.Empty : $"bootstrap = [\"{seed}\"]";
             var config = dir.Write($"{name}/config.toml", $"""
                 [db]
@@ -54,8 +54,7 @@ public sealed class ClusterFaultTests
             node.Process = CorrosionProcess.Start(dir.Path, "-c", node.Config, "agent");
             if (seed is null)
             {
-                var line = await node.Process.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
-                seed = line[(line.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+                seed = await AgentProcesses.WaitForGossipAsync(node.Process);
             }
 
             await AgentProcesses.WaitForApiAsync(node.Process);
@@ -156,12 +155,5 @@ public sealed class ClusterFaultTests
         response.EnsureSuccessStatusCode();
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return string.Join("\n", lines.Where(l => l.StartsWith("{\"row\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("row")[1].ToString()));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

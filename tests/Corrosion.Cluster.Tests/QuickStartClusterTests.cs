@@ -29,17 +29,16 @@ public sealed class QuickStartClusterTests
             """);
 
         // Node A, with a row written before B exists.
-        var configA = Config("a", FreePort(), string.Empty);
+        var configA = Config("a", AgentProcesses.FreePort(), string.Empty);
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
-        var peerLine = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
-        var gossipA = peerLine[(peerLine.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        var gossipA = await AgentProcesses.WaitForGossipAsync(a);
         gossipA.Should().StartWith("[::1]:");
         await AgentProcesses.WaitForApiAsync(a);
         (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "some-id", "--param", "Write some Corrosion docs!", "INSERT INTO todos (id, title) VALUES (?, ?)"))
             .ExitCode.Should().Be(0);
 
         // Node B bootstraps from A and catches up by sync.
-        var configB = Config("b", FreePort(), $"bootstrap = [\"{gossipA}\"]");
+        var configB = Config("b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
         await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
         await AgentProcesses.WaitForApiAsync(b);
         await b.WaitForLineAsync("synced 2 changes w/ ", Deadline);
@@ -85,14 +84,13 @@ public sealed class QuickStartClusterTests
             path = "{dir.Combine(node, "admin.sock")}"
             """);
 
-        var configA = Config("a", FreePort(), "[::1]:0", string.Empty);
+        var configA = Config("a", AgentProcesses.FreePort(), "[::1]:0", string.Empty);
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
-        var peerLine = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
-        var gossipA = peerLine[(peerLine.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        var gossipA = await AgentProcesses.WaitForGossipAsync(a);
         await AgentProcesses.WaitForApiAsync(a);
 
         // B joins through A once.
-        var configB = Config("b", FreePort(), "[::1]:0", $"bootstrap = [\"{gossipA}\"]");
+        var configB = Config("b", AgentProcesses.FreePort(), "[::1]:0", $"bootstrap = [\"{gossipA}\"]");
         var dbB = dir.Combine("b", "state.db");
         await using (var first = CorrosionProcess.Start(dir.Path, "-c", configB, "agent"))
         {
@@ -105,7 +103,7 @@ public sealed class QuickStartClusterTests
         // persisted can bring it back.
         (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "missed", "--param", "written while B was down", "INSERT INTO todos (id, title) VALUES (?, ?)"))
             .ExitCode.Should().Be(0);
-        configB = Config("b", FreePort(), "[::1]:0", string.Empty);
+        configB = Config("b", AgentProcesses.FreePort(), "[::1]:0", string.Empty);
         await using var second = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
         await AgentProcesses.WaitForApiAsync(second);
         await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT id FROM todos;", Deadline) == "missed\n", "the restarted B to catch up the row it missed");
@@ -126,12 +124,5 @@ public sealed class QuickStartClusterTests
 
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

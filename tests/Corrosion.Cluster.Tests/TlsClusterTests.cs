@@ -36,7 +36,7 @@ public sealed class TlsClusterTests
                 cert_file = "{Path.Combine(pki, "client_cert.pem")}"
                 key_file = "{Path.Combine(pki, "client_key.pem")}"
                 [api]
-                addr = "127.0.0.1:{FreePort()}"
+                addr = "127.0.0.1:{AgentProcesses.FreePort()}"
                 [admin]
                 path = "{dir.Combine(node, "admin.sock")}"
                 """);
@@ -44,8 +44,7 @@ public sealed class TlsClusterTests
 
         var configA = Config("a", string.Empty);
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
-        var line = await a.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
-        var gossipA = line[(line.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+        var gossipA = await AgentProcesses.WaitForGossipAsync(a);
         await AgentProcesses.WaitForApiAsync(a);
         (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "secret", "INSERT INTO todos (id) VALUES (?)")).ExitCode.Should().Be(0);
 
@@ -62,12 +61,5 @@ public sealed class TlsClusterTests
         rows.Should().Be("secret\n", "the row crosses the mutual-TLS cluster");
         (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
         (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Corrosion.Host.Tests.Process;
 
 /// <summary>What tests that run real agents share (also compiled into Corrosion.Cluster.Tests).</summary>
@@ -25,5 +28,13 @@ internal static class AgentProcesses
     {
         var line = await agent.WaitForLineAsync("Starting peer API on tcp+udp/", Deadline);
         return line[(line.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
+    }
+
+    /// <summary>A loopback TCP port that was free a moment ago.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -16,7 +16,7 @@ public sealed class QuickStartTests
         // 1. Create a schema file.
         dir.Write("schema/todo.sql", AgentProcessTests.TodoSchema);
         // 2. Configure Corrosion (the spec's node A config, with paths in a temp dir and a free API port).
-        var port = FreePort();
+        var port = AgentProcesses.FreePort();
         var db = dir.Combine("data", "state.db");
         var config = dir.Write("config.toml", $"""
             [db]
@@ -64,12 +64,5 @@ public sealed class QuickStartTests
         bad.Err.Should().StartWith("corrosion exec: ").And.Contain("nope");
 
         (await agent.TerminateAsync(Deadline)).Should().Be(0, agent.Stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
