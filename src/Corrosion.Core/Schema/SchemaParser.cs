@@ -97,6 +97,30 @@ internal static class SchemaParser
         return statements;
     }
 
+    /// <summary>
+    /// Registers a named table or index and gives the prefix its problems are reported with; a second definition of
+    /// the same name is reported and returns false.
+    /// </summary>
+    private static bool Declare(SchemaStatement statement, string kind, string article, Dictionary<string, SchemaStatement> registry, List<string> problems, out string prefix)
+    {
+        prefix = statement.Name is null
+            ? $"schema file {statement.Source}: "
+            : $"schema file {statement.Source}: {kind} '{statement.Name}': ";
+        if (statement.Name is null)
+        {
+            return true;
+        }
+
+        if (registry.TryGetValue(statement.Name, out var first))
+        {
+            problems.Add($"{prefix}is defined twice, in {first.Source} and in {statement.Source} ({article} {kind} must be defined once)");
+            return false;
+        }
+
+        registry[statement.Name] = statement;
+        return true;
+    }
+
     private static void CreateTable(
         SqliteConnection scratch,
         SchemaStatement statement,
@@ -104,18 +128,9 @@ internal static class SchemaParser
         Dictionary<string, TableParts> tables,
         List<string> problems)
     {
-        var prefix = statement.Name is null
-            ? $"schema file {statement.Source}: "
-            : $"schema file {statement.Source}: table '{statement.Name}': ";
-        if (statement.Name is not null)
+        if (!Declare(statement, "table", "a", declared, problems, out var prefix))
         {
-            if (declared.TryGetValue(statement.Name, out var first))
-            {
-                problems.Add($"{prefix}is defined twice, in {first.Source} and in {statement.Source} (a table must be defined once)");
-                return;
-            }
-
-            declared[statement.Name] = statement;
+            return;
         }
 
         var refused = problems.Count;
@@ -224,18 +239,9 @@ internal static class SchemaParser
         Dictionary<string, SchemaStatement> indexes,
         List<string> problems)
     {
-        var prefix = statement.Name is null
-            ? $"schema file {statement.Source}: "
-            : $"schema file {statement.Source}: index '{statement.Name}': ";
-        if (statement.Name is not null)
+        if (!Declare(statement, "index", "an", indexes, problems, out var prefix))
         {
-            if (indexes.TryGetValue(statement.Name, out var first))
-            {
-                problems.Add($"{prefix}is defined twice, in {first.Source} and in {statement.Source} (an index must be defined once)");
-                return;
-            }
-
-            indexes[statement.Name] = statement;
+            return;
         }
 
         var refused = problems.Count;
