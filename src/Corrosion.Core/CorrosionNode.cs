@@ -4,6 +4,7 @@ using Corrosion.Logging;
 using Corrosion.Options;
 using Corrosion.Schema;
 using Corrosion.Storage;
+using Corrosion.Updates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -52,6 +53,19 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     public string DatabasePath => _options.DatabasePath;
 
     public IChangeFeed Changes => _feed;
+
+    public TableUpdateStream WatchTable(string table, int capacity = 1024)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        if (!Store.Tables.TryGetValue(table, out var crr))
+        {
+            throw new UnknownTableException($"no such table: '{table}' is not a table of the schema");
+        }
+
+        // The writer never waits on this reader: a full buffer cuts the reader off instead.
+        var feed = _feed.Subscribe(capacity, System.Threading.Channels.BoundedChannelFullMode.Wait);
+        return new TableUpdateStream(crr.Name, crr.KeyColumns, feed);
+    }
 
     /// <summary>True once <see cref="StartAsync"/> has opened the database.</summary>
     public bool IsStarted => _store is not null;

@@ -1,4 +1,5 @@
 using Corrosion.Crdt;
+using Corrosion.Updates;
 
 namespace Corrosion;
 
@@ -44,6 +45,14 @@ public interface ICorrosionNode
 
     /// <summary>Changesets committed on this node, local or merged: for broadcast and subscriptions.</summary>
     IChangeFeed Changes { get; }
+
+    /// <summary>
+    /// Opens a stream of the primary keys of <paramref name="table"/> as they change (the lighter feed behind
+    /// <c>/v1/updates/:table</c>): no SQL, no snapshot, one notification per key per commit. Dispose it to stop.
+    /// </summary>
+    /// <param name="capacity">Commits buffered for a slow reader before it is cut off.</param>
+    /// <exception cref="UnknownTableException"><paramref name="table"/> is not a table of the schema.</exception>
+    TableUpdateStream WatchTable(string table, int capacity = 1024);
 }
 
 /// <summary>What a merge did.</summary>

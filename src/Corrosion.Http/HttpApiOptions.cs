@@ -21,4 +21,11 @@ public sealed class HttpApiOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "24855.00:00:00", ErrorMessage = "api.default_query_timeout (HttpApiOptions.DefaultQueryTimeout): must be between 0 (none) and 24855 days")]
     public TimeSpan DefaultQueryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Commits buffered for each <c>/v1/updates/{table}</c> reader; a reader further behind gets an error event and
+    /// is disconnected, so a slow client never holds up writes. Default 1024.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "HttpApiOptions.UpdatesBufferCommits: must be at least 1")]
+    public int UpdatesBufferCommits { get; set; } = 1024;
 }

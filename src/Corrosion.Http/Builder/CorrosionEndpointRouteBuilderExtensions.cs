@@ -36,6 +36,7 @@ public static class CorrosionEndpointRouteBuilderExtensions
         group.AddEndpointFilter(new BearerTokenFilter(api));
         TransactionsEndpoints.Map(group, api);
         QueriesEndpoints.Map(group, api);
+        UpdatesEndpoints.Map(group, api);
         return group;
     }
 }

@@ -161,7 +161,7 @@ internal static class QueriesEndpoints
         }
     }
 
-    private static async Task WriteErrorEventAsync(NdjsonWriter ndjson, string message, CancellationToken aborted)
+    internal static async Task WriteErrorEventAsync(NdjsonWriter ndjson, string message, CancellationToken aborted)
     {
         try
         {

@@ -30,6 +30,7 @@ public sealed class BearerAuthTests
     [InlineData("/v1/transactions", "[\"INSERT INTO todos (id) VALUES ('a')\"]", "s3cr3t-t0ken", "unauthorized: the Authorization header must use the Bearer scheme")]
     [InlineData("/v1/queries", "\"SELECT 1\"", null, "unauthorized: this API requires an 'Authorization: Bearer <token>' header")]
     [InlineData("/v1/queries", "\"SELECT 1\"", "Bearer wrong", "unauthorized: invalid bearer token")]
+    [InlineData("/v1/updates/todos", "", null, "unauthorized: this API requires an 'Authorization: Bearer <token>' header")]
     public async Task With_a_token_configured_requests_without_it_get_401(string path, string body, string? authorization, string expected)
     {
         await using var server = await CorrosionApiServer.StartAsync(o => o.BearerToken = Token);
