@@ -315,6 +315,9 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return Task.FromResult(_subscriptions!.Get(id, options ?? new SubscribeOptions()));
     }
 
+    /// <summary>Whether a subscription with this id exists, without joining it (for tests and the admin socket).</summary>
+    internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
+
     public async ValueTask DisposeAsync()
     {
         // Matchers read through the reader pool: stop them before it closes.

@@ -56,13 +56,10 @@ internal sealed class SubscriptionClient : ISubscription
         _live.Writer.TryComplete();
     }
 
-    public async IAsyncEnumerator<SubscriptionEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    public IAsyncEnumerator<SubscriptionEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
         Claim();
-        await foreach (var @event in ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return @event;
-        }
+        return ReadAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
     }
 
     private async IAsyncEnumerable<SubscriptionEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -68,6 +68,15 @@ internal sealed class SubscriptionManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a subscription with this id exists, without joining it.</summary>
+    public bool Contains(Guid id)
+    {
+        lock (_gate)
+        {
+            return _byId.ContainsKey(id);
+        }
+    }
+
     private async Task RestoreAsync(StoredSubscription stored, CancellationToken cancellationToken)
     {
         try
