@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Http;
 
-/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; the next free id is 3010.</summary>
+/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; the next free id is 3011.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 3000, EventName = "RequestRefused", Level = LogLevel.Debug,
@@ -44,4 +44,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3009, EventName = "QueryCompleted", Level = LogLevel.Debug,
         Message = "Query streamed {RowCount} row(s); first row after {ElapsedSeconds}s")]
     public static partial void QueryCompleted(ILogger logger, long rowCount, double elapsedSeconds);
+
+    [LoggerMessage(EventId = 3010, EventName = "SubscriptionClientCutOff", Level = LogLevel.Information,
+        Message = "Subscription {Id} stream ended with an error: {Reason}")]
+    public static partial void SubscriptionClientCutOff(ILogger logger, Guid id, string reason);
 }
