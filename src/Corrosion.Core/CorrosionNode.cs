@@ -4,6 +4,7 @@ using Corrosion.Logging;
 using Corrosion.Options;
 using Corrosion.Schema;
 using Corrosion.Storage;
+using Corrosion.Subscriptions;
 using Corrosion.Updates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,6 +25,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private readonly ChangeFeed _feed = new();
     private CrdtStore? _store;
     private ReaderPool? _readers;
+    private SubscriptionManager? _subscriptions;
 
     public CorrosionNode(IOptions<CorrosionOptions> options, ILogger<CorrosionNode>? logger = null, TimeProvider? time = null)
     {
@@ -101,7 +103,20 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                 throw;
             }
 
-            _readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout);
+            var readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout);
+            try
+            {
+                // Restoring re-runs each stored query: the change feed is not yet fed, nothing can be missed.
+                _subscriptions = await SubscriptionManager.StartAsync(_options, readers, _feed, _logger, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                readers.Dispose();
+                store.Dispose();
+                throw;
+            }
+
+            _readers = readers;
             _store = store;
         }
         finally
@@ -301,8 +316,31 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    public async Task<ISubscription> SubscribeAsync(Statement statement, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        _ = Store;
+        return await _subscriptions!.SubscribeAsync(statement, options ?? new SubscribeOptions(), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<ISubscription?> GetSubscriptionAsync(Guid id, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        _ = Store;
+        return Task.FromResult(_subscriptions!.Get(id, options ?? new SubscribeOptions()));
+    }
+
+    /// <summary>Whether a subscription with this id exists, without joining it (for tests and the admin socket).</summary>
+    internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
+
     public async ValueTask DisposeAsync()
     {
+        // Matchers read through the reader pool: stop them before it closes.
+        var subscriptions = Interlocked.Exchange(ref _subscriptions, null);
+        if (subscriptions is not null)
+        {
+            await subscriptions.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {

@@ -1,4 +1,5 @@
 using Corrosion.Crdt;
+using Corrosion.Subscriptions;
 using Corrosion.Updates;
 
 namespace Corrosion;
@@ -53,6 +54,23 @@ public interface ICorrosionNode
     /// <param name="capacity">Commits buffered for a slow reader before it is cut off.</param>
     /// <exception cref="UnknownTableException"><paramref name="table"/> is not a table of the schema.</exception>
     TableUpdateStream WatchTable(string table, int capacity = 1024);
+
+    /// <summary>
+    /// Joins the subscription to a read-only query, creating it when no subscription has the same SQL (whitespace
+    /// and keyword case aside) and parameters. The returned client streams the query's columns, current rows and
+    /// end-of-query (or, with <see cref="SubscribeOptions.From"/>, the changes after that id), then a change event
+    /// whenever a local or replicated commit changes the result. SQL that does not prepare, a write statement or
+    /// wrong parameters throw <see cref="StatementException"/>; a <c>From</c> the subscription no longer holds
+    /// throws <see cref="SubscriptionException"/>.
+    /// </summary>
+    Task<ISubscription> SubscribeAsync(Statement statement, SubscribeOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Joins an existing subscription by id, or returns null when there is none (never created, or dropped after
+    /// its retention period without clients). Throws <see cref="SubscriptionException"/> for a <c>From</c> no
+    /// longer held.
+    /// </summary>
+    Task<ISubscription?> GetSubscriptionAsync(Guid id, SubscribeOptions? options = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a merge did.</summary>

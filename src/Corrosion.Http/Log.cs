@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Http;
 
-/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; the next free id is 3011.</summary>
+/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; the next free id is 3012.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 3000, EventName = "RequestRefused", Level = LogLevel.Debug,
@@ -45,7 +45,11 @@ internal static partial class Log
         Message = "Query streamed {RowCount} row(s); first row after {ElapsedSeconds}s")]
     public static partial void QueryCompleted(ILogger logger, long rowCount, double elapsedSeconds);
 
-    [LoggerMessage(EventId = 3010, EventName = "StreamReaderLagged", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 3010, EventName = "SubscriptionClientCutOff", Level = LogLevel.Information,
+        Message = "Subscription {Id} stream ended with an error: {Reason}")]
+    public static partial void SubscriptionClientCutOff(ILogger logger, Guid id, string reason);
+
+    [LoggerMessage(EventId = 3011, EventName = "StreamReaderLagged", Level = LogLevel.Warning,
         Message = "{Path}: the client fell behind and was disconnected: {Reason}")]
     public static partial void StreamReaderLagged(ILogger logger, string path, string reason);
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Logging;
 
-/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1009).</summary>
+/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1017).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "CreatingTable", Level = LogLevel.Information, Message = "creating table '{Table}'")]
@@ -31,4 +31,28 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1008, EventName = "NodeClosed", Level = LogLevel.Information, Message = "Closed database {Path}")]
     public static partial void NodeClosed(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1009, EventName = "SubscriptionCreated", Level = LogLevel.Information, Message = "subscription {Id} created ({Path}: {Reason})")]
+    public static partial void SubscriptionCreated(ILogger logger, Guid id, string path, string reason);
+
+    [LoggerMessage(EventId = 1010, EventName = "SubscriptionRestored", Level = LogLevel.Information, Message = "subscription {Id} restored at change id {ChangeId}")]
+    public static partial void SubscriptionRestored(ILogger logger, Guid id, long changeId);
+
+    [LoggerMessage(EventId = 1011, EventName = "SubscriptionRestoreFailed", Level = LogLevel.Warning, Message = "subscription {Id} could not be restored and is dropped")]
+    public static partial void SubscriptionRestoreFailed(ILogger logger, Guid id, Exception exception);
+
+    [LoggerMessage(EventId = 1012, EventName = "SubscriptionDropped", Level = LogLevel.Information, Message = "subscription {Id} dropped after {Seconds}s without clients")]
+    public static partial void SubscriptionDropped(ILogger logger, Guid id, double seconds);
+
+    [LoggerMessage(EventId = 1013, EventName = "SubscriptionMatched", Level = LogLevel.Debug, Message = "subscription {Id} emitted {Changes} changes ({Mode} re-run)")]
+    public static partial void SubscriptionMatched(ILogger logger, Guid id, int changes, string mode);
+
+    [LoggerMessage(EventId = 1014, EventName = "SubscriptionMatchFailed", Level = LogLevel.Error, Message = "subscription {Id} failed to match changes")]
+    public static partial void SubscriptionMatchFailed(ILogger logger, Guid id, Exception exception);
+
+    [LoggerMessage(EventId = 1015, EventName = "SubscriptionClientFellBehind", Level = LogLevel.Warning, Message = "a client of subscription {Id} fell behind ({Capacity} events buffered) and was disconnected")]
+    public static partial void SubscriptionClientFellBehind(ILogger logger, Guid id, int capacity);
+
+    [LoggerMessage(EventId = 1016, EventName = "SubscriptionFellBehindFeed", Level = LogLevel.Warning, Message = "subscription {Id} fell behind the change feed; re-running its whole query")]
+    public static partial void SubscriptionFellBehindFeed(ILogger logger, Guid id);
 }

@@ -12,6 +12,15 @@ public sealed class CorrosionOptions
     /// <summary><c>db.subscriptions_path</c>: where subscriptions persist; defaults to <c>&lt;db dir&gt;/subscriptions</c>.</summary>
     public string? SubscriptionsPath { get; set; }
 
+    /// <summary>How long a subscription with no client is kept (matched and persisted) before it is dropped.</summary>
+    public TimeSpan SubscriptionRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Recent changes each subscription keeps for clients resuming with <c>from=</c>.</summary>
+    public int SubscriptionHistoryLimit { get; set; } = 10_000;
+
+    /// <summary>Events buffered per subscription client; a client that falls further behind is disconnected.</summary>
+    public int SubscriptionClientBufferSize { get; set; } = 1024;
+
     /// <summary><c>db.cache_size_kib</c>: SQLite page cache; negative means KiB (SQLite's convention).</summary>
     public long CacheSizeKib { get; set; } = -1048576;
 

@@ -23,6 +23,21 @@ internal sealed class CorrosionOptionsValidator : IValidateOptions<CorrosionOpti
             failures.Add($"db.max_changes_per_chunk: must be at least 1, got {options.MaxChangesPerChunk}");
         }
 
+        if (options.SubscriptionRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"db.subscription_retention: must be positive, got {options.SubscriptionRetention}");
+        }
+
+        if (options.SubscriptionHistoryLimit < 1)
+        {
+            failures.Add($"db.subscription_history_limit: must be at least 1, got {options.SubscriptionHistoryLimit}");
+        }
+
+        if (options.SubscriptionClientBufferSize < 1)
+        {
+            failures.Add($"db.subscription_client_buffer_size: must be at least 1, got {options.SubscriptionClientBufferSize}");
+        }
+
         foreach (var path in options.SchemaPaths)
         {
             if (string.IsNullOrWhiteSpace(path))

@@ -14,7 +14,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class CorrosionEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the <c>/v1</c> group: <c>POST /v1/transactions</c> and <c>POST /v1/queries</c>, behind the bearer token
+    /// Maps the <c>/v1</c> group: <c>POST /v1/transactions</c>, <c>POST /v1/queries</c>, <c>POST /v1/subscriptions</c> and
+    /// <c>GET /v1/subscriptions/{id}</c>, behind the bearer token
     /// when <see cref="HttpApiOptions.BearerToken"/> is set. Returns the group so the app can add conventions.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>AddCorrosion()</c> was not called: no <see cref="ICorrosionNode"/> is registered.</exception>
@@ -36,6 +37,7 @@ public static class CorrosionEndpointRouteBuilderExtensions
         group.AddEndpointFilter(new BearerTokenFilter(api));
         TransactionsEndpoints.Map(group, api);
         QueriesEndpoints.Map(group, api);
+        SubscriptionsEndpoints.Map(group, api);
         UpdatesEndpoints.Map(group, api);
         return group;
     }

@@ -1,0 +1,33 @@
+using Corrosion.Storage;
+
+namespace Corrosion.Subscriptions;
+
+/// <summary>
+/// One event of a subscription stream, in the order a client receives them: <see cref="Columns"/>, then the current
+/// result as <see cref="Row"/>s, then <see cref="EndOfQuery"/>, then live <see cref="Change"/>s. An
+/// <see cref="Error"/> is always the last event of a stream.
+/// </summary>
+public abstract record SubscriptionEvent
+{
+    private SubscriptionEvent()
+    {
+    }
+
+    /// <summary>The names of the query's columns.</summary>
+    public sealed record Columns(IReadOnlyList<string> Names) : SubscriptionEvent;
+
+    /// <summary>A row of the current result, with its subscription-wide stable row id.</summary>
+    public sealed record Row(long RowId, IReadOnlyList<SqlValue> Cells) : SubscriptionEvent;
+
+    /// <summary>End of the current result. <paramref name="ChangeId"/> is the last change id those rows include.</summary>
+    public sealed record EndOfQuery(TimeSpan Time, long ChangeId) : SubscriptionEvent;
+
+    /// <summary>
+    /// A result row appeared (insert), changed (update) or disappeared (delete). Cells are the row's values (its last
+    /// values for a delete). Change ids are contiguous per subscription, starting at 1.
+    /// </summary>
+    public sealed record Change(ChangeKind Kind, long RowId, IReadOnlyList<SqlValue> Cells, long ChangeId) : SubscriptionEvent;
+
+    /// <summary>The stream failed (the client fell behind, the subscription was dropped); nothing follows.</summary>
+    public sealed record Error(string Message) : SubscriptionEvent;
+}
