@@ -1,7 +1,7 @@
 using Corrosion.Benchmarks;
 
 // A small harness rather than BenchmarkDotNet: each scenario measures our engine and its baseline in the same
-// run, alternating, and reports medians and the ratio. Usage: dotnet run -c Release --project bench/Corrosion.Benchmarks -- [insert|apply|http|propagation|simulation|all] [--runs N]
+// run, alternating, and reports medians and the ratio. Usage: dotnet run -c Release --project bench/Corrosion.Benchmarks -- [insert|apply|http|propagation|simulation|subscriptions|all] [--runs N]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
 
@@ -23,6 +23,11 @@ if (scenario is "http" or "all")
 if (scenario is "propagation" or "all")
 {
     await PropagationBenchmark.RunAsync();
+}
+
+if (scenario is "subscriptions" or "all")
+{
+    await SubscriptionBenchmark.RunAsync(runs);
 }
 
 if (scenario is "simulation" or "all")
