@@ -43,6 +43,17 @@ public sealed class TemplateEngineTests
         (await RenderAsync(TodosTemplate.TrimEnd('\n'), source)).Should().Be("[ ] Write some Corrosion docs!\n[X] Show how broadcasts work\n");
     }
 
+    [Fact]
+    public async Task The_file_name_comment_of_the_spec_is_text_outside_tags_and_a_comment_inside()
+    {
+        // The spec's second copy of todos.rhai starts with "/* /etc/corrosion/templates/todos.rhai */": a caption.
+        // Outside tags it is literal text (as with the original); inside a tag it is a Rhai comment.
+        var source = new FakeQuerySource();
+        source.Set(TodosSql, ["title", "completed_at"], ["a", null]);
+        (await RenderAsync("/* todos.rhai */\n" + TodosTemplate, source)).Should().Be("/* todos.rhai */\n[ ] a\n\n");
+        (await RenderAsync("<% /* todos.rhai */ %>\n" + TodosTemplate, source)).Should().Be("[ ] a\n\n");
+    }
+
     [Theory]
     // rhai_tpl's newline rule: the newline right after a `<% %>` tag is dropped unless it is all the text there is.
     [InlineData("<% let a = 1; %>\nx", "x")]
