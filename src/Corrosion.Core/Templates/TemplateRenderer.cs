@@ -22,6 +22,7 @@ public sealed class TemplateRenderer
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private string? _templateText;
+    private (DateTime WrittenUtc, long Length) _sourceStamp;
     private Template? _template;
     private long _renderCount;
     private TemplateException? _lastError;
@@ -107,6 +108,8 @@ public sealed class TemplateRenderer
 
     private async Task<Template> LoadAsync(CancellationToken cancellationToken)
     {
+        // Stamp before reading: an edit made while reading or rendering shows up as a change afterwards.
+        _sourceStamp = SourceStamp();
         var text = await File.ReadAllTextAsync(_options.SourcePath, cancellationToken).ConfigureAwait(false);
         if (_template is null || !string.Equals(text, _templateText, StringComparison.Ordinal))
         {
@@ -198,14 +201,16 @@ public sealed class TemplateRenderer
     /// <summary>
     /// Returns once a change to one of <paramref name="queries"/> has been followed by <see cref="TemplateRendererOptions.Debounce"/>
     /// of quiet, or <see cref="TemplateRendererOptions.MaxDelay"/> after the first change, whichever is sooner.
-    /// Without queries it waits until cancelled: nothing could make the output differ.
+    /// The template file is watched too, so an edit re-renders.
     /// </summary>
     private async Task WaitForChangesAsync(IReadOnlyDictionary<TemplateQuery, long> queries, CancellationToken cancellationToken)
     {
         // One slot is enough: a change signal only needs to say "something changed since you last looked".
         var signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watchers = queries.Select(q => WatchAsync(q.Key, q.Value, signals.Writer, watching.Token)).ToArray();
+        var watchers = queries.Select(q => WatchAsync(q.Key, q.Value, signals.Writer, watching.Token))
+            .Append(WatchSourceAsync(signals.Writer, watching.Token))
+            .ToArray();
         try
         {
             await signals.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -239,6 +244,39 @@ public sealed class TemplateRenderer
             await watching.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(watchers).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Polls the template file's timestamp and size; an edit counts as a change (the original re-rendered on edits too).</summary>
+    private async Task WatchSourceAsync(ChannelWriter<bool> signals, CancellationToken cancellationToken)
+    {
+        if (_options.SourcePollInterval <= TimeSpan.Zero || _options.SourcePollInterval == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        try
+        {
+            var seen = _sourceStamp;
+            while (true)
+            {
+                await Task.Delay(_options.SourcePollInterval, _time, cancellationToken).ConfigureAwait(false);
+                var now = SourceStamp();
+                if (now != seen)
+                {
+                    seen = now;
+                    signals.TryWrite(true);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private (DateTime WrittenUtc, long Length) SourceStamp()
+    {
+        var info = new FileInfo(_options.SourcePath);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
     }
 
     private async Task WatchAsync(TemplateQuery query, long version, ChannelWriter<bool> signals, CancellationToken cancellationToken)

@@ -21,6 +21,9 @@ public sealed class TemplateRendererOptions
     /// <summary>The longest a change waits for a render while changes keep coming.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often to check the template file for edits while watching (zero or infinite: never).</summary>
+    public TimeSpan SourcePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Limits for each render.</summary>
     public TemplateRenderOptions Render { get; init; } = new();
 }

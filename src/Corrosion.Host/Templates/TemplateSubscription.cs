@@ -33,6 +33,7 @@ internal sealed class TemplateSubscription : IAsyncDisposable
     private long? _lastChangeId;
     private string? _queryId;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public TemplateSubscription(HttpClient http, TemplateQuery query, ILogger logger, TimeProvider time, SubscriptionBackoff backoff)
     {
@@ -99,6 +100,12 @@ internal sealed class TemplateSubscription : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Two renders that both saw this subscription fail may both dispose it.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();

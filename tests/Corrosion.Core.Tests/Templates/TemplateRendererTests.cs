@@ -99,6 +99,31 @@ public sealed class TemplateRendererTests : IDisposable
     }
 
     [Fact]
+    public async Task Editing_the_template_re_renders_without_data_changes()
+    {
+        var options = new TemplateRendererOptions
+        {
+            SourcePath = Write("t.rhai", "<% let x = 1 +; %>"),
+            DestinationPath = Path.Combine(_dir, "out", "t.txt"),
+            SourcePollInterval = TimeSpan.FromMilliseconds(20),
+        };
+        var renderer = new TemplateRenderer(new FakeQuerySource(), options);
+        using var cts = new CancellationTokenSource();
+        var run = renderer.RunAsync(cts.Token);
+        await Eventually.UntilAsync(() => renderer.LastError is not null, Deadline, "the syntax error");
+        Read("out/t.txt").Should().Be("<missing>");
+
+        File.WriteAllText(options.SourcePath, "fixed <%= 1 + 1 %>");
+        await WaitForOutputAsync("fixed 2", "the render of the fixed template");
+
+        File.WriteAllText(options.SourcePath, "edited <%= hostname().len() > 0 %>");
+        await WaitForOutputAsync("edited true", "the render of the edited template");
+
+        await cts.CancelAsync();
+        await run.WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task A_burst_of_changes_renders_few_times()
     {
         var source = new FakeQuerySource();
