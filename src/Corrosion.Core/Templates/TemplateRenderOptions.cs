@@ -9,6 +9,6 @@ public sealed class TemplateRenderOptions
     /// <summary>Characters of output allowed in one render.</summary>
     public int MaxOutputLength { get; init; } = 64 * 1024 * 1024;
 
-    /// <summary>What <c>hostname()</c> returns.</summary>
-    public string HostName { get; init; } = Environment.MachineName;
+    /// <summary>What <c>hostname()</c> returns: by default the full host name (<c>gethostname</c>), as the original.</summary>
+    public string HostName { get; init; } = System.Net.Dns.GetHostName();
 }

@@ -122,7 +122,7 @@ public sealed class TemplateEngineTests
     public async Task Hostname_comes_from_the_options()
     {
         (await RenderAsync("<%= hostname() %>", options: new TemplateRenderOptions { HostName = "node-a" })).Should().Be("node-a");
-        (await RenderAsync("<%= hostname() %>")).Should().Be(Environment.MachineName);
+        (await RenderAsync("<%= hostname() %>")).Should().Be(System.Net.Dns.GetHostName());
     }
 
     private static FakeQuerySource Machines()
