@@ -45,6 +45,9 @@ internal sealed class FakeSubscriptionServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Connections made but not taken with <see cref="NextAsync"/> yet.</summary>
+    public int Pending => _connections.Reader.Count;
+
     public async Task<Connection> NextAsync()
     {
         using var timeout = new CancellationTokenSource(Deadline);

@@ -39,6 +39,24 @@ public sealed class TemplateCliTests
     }
 
     [Fact]
+    public async Task Several_templates_share_one_subscription_per_distinct_query()
+    {
+        using var dir = new TempDir();
+        await using var server = await FakeSubscriptionServer.StartAsync();
+        var a = dir.Write("a.rhai", TodosTemplate);
+        var b = dir.Write("b.rhai", "<%= sql(\"SELECT title, completed_at FROM todos\").to_json() %>");
+        var run = CliRunner.RunAsync(dir, "--api-addr", server.Address, "template", "-o", $"{a}:{dir.Combine("a.txt")}", $"{b}:{dir.Combine("b.json")}");
+
+        var conn = await server.NextAsync();
+        await conn.SendAsync("""{"columns":["title","completed_at"]}""", """{"row":[1,["x",7]]}""", """{"eoq":{"time":0,"change_id":0}}""");
+
+        (await run.WaitAsync(Deadline)).Should().Be((0, string.Empty, string.Empty));
+        File.ReadAllText(dir.Combine("a.txt")).Should().Be("[X] x\n");
+        File.ReadAllText(dir.Combine("b.json")).Should().Be("""[{"title":"x","completed_at":7}]""");
+        server.Pending.Should().Be(0, "both templates read the one subscription");
+    }
+
+    [Fact]
     public async Task Once_with_a_template_error_exits_1_and_keeps_the_previous_file()
     {
         using var dir = new TempDir();
