@@ -518,6 +518,11 @@ internal sealed class TemplateInterpreter
     {
         switch (binary.Op)
         {
+            case TokenKind.In:
+                // `x in xs` is `xs.contains(x)`.
+                return TemplateFunctions.TryCall("contains", [right, left], _options, out var found, out _)
+                    ? found
+                    : throw Error(binary, $"operator 'in' does not apply to {TypeName(left)} and {TypeName(right)}");
             case TokenKind.EqEq:
                 return ValuesEqual(Plain(left), Plain(right));
             case TokenKind.NotEq:

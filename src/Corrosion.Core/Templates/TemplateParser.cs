@@ -269,7 +269,7 @@ internal sealed class TemplateParser
 
     private Expr ParseEquality() => ParseLeftAssociative(ParseComparison, TokenKind.EqEq, TokenKind.NotEq);
 
-    private Expr ParseComparison() => ParseLeftAssociative(ParseAdditive, TokenKind.Less, TokenKind.LessEq, TokenKind.Greater, TokenKind.GreaterEq);
+    private Expr ParseComparison() => ParseLeftAssociative(ParseAdditive, TokenKind.Less, TokenKind.LessEq, TokenKind.Greater, TokenKind.GreaterEq, TokenKind.In);
 
     private Expr ParseAdditive() => ParseLeftAssociative(ParseMultiplicative, TokenKind.Plus, TokenKind.Minus);
 

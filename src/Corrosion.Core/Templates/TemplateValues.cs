@@ -165,16 +165,57 @@ internal static class TemplateValues
             return d > 0 ? "inf" : "-inf";
         }
 
-        var s = d.ToString("R", CultureInfo.InvariantCulture);
+        var s = Plain(d);
         // Rhai prints whole floats with a ".0" so they read as floats.
-        return s.Contains('.', StringComparison.Ordinal) || s.Contains('E', StringComparison.Ordinal) ? s : s + ".0";
+        return s.Contains('.', StringComparison.Ordinal) ? s : s + ".0";
+    }
+
+    /// <summary>
+    /// The shortest round-trip digits of <paramref name="d"/> without an exponent, as Rust prints floats
+    /// (<c>1e20</c> is <c>100000000000000000000</c>, <c>1e-7</c> is <c>0.0000001</c>).
+    /// </summary>
+    private static string Plain(double d)
+    {
+        var r = d.ToString("R", CultureInfo.InvariantCulture);
+        var e = r.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0)
+        {
+            return r;
+        }
+
+        var exponent = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var mantissa = r[..e];
+        var negative = mantissa.StartsWith('-');
+        if (negative)
+        {
+            mantissa = mantissa[1..];
+        }
+
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var digits = dot < 0 ? mantissa : mantissa.Remove(dot, 1);
+        var point = (dot < 0 ? mantissa.Length : dot) + exponent;
+        string result;
+        if (point <= 0)
+        {
+            result = "0." + new string('0', -point) + digits;
+        }
+        else if (point >= digits.Length)
+        {
+            result = digits + new string('0', point - digits.Length);
+        }
+        else
+        {
+            result = digits[..point] + "." + digits[point..];
+        }
+
+        return negative ? "-" + result : result;
     }
 
     /// <summary>A cell's string form (the original's Display): NULL is empty, blobs are lower-case hex.</summary>
     public static string DisplaySql(SqlValue v) => v.Kind switch
     {
         SqlValueKind.Integer => v.AsInteger.ToString(CultureInfo.InvariantCulture),
-        SqlValueKind.Real => v.AsReal.ToString("R", CultureInfo.InvariantCulture),
+        SqlValueKind.Real => double.IsFinite(v.AsReal) ? Plain(v.AsReal) : FormatFloat(v.AsReal),
         SqlValueKind.Text => v.AsText,
         SqlValueKind.Blob => Convert.ToHexStringLower(v.AsBlob),
         _ => string.Empty,

@@ -99,6 +99,8 @@ public sealed class TemplateEngineTests
     [InlineData("<%= () ?? \"default\" %>|<%= 1 ?? 2 %>", "default|1")]
     [InlineData("<%= 0x1F + 1_000 %>|<%= 1.5e2 %>", "1031|150.0")]
     [InlineData("<% write(\"a\", 1); write(2.5) %>", "a12.5")]
+    [InlineData("<%= 2 in [1, 2] %>|<%= \"b\" in \"abc\" %>|<%= \"k\" in #{k: 1} %>|<%= 3 in [1] %>", "true|true|true|false")]
+    [InlineData("<%= 1e20 %>|<%= 1.5e-7 %>|<%= -2.5e21 %>", "100000000000000000000.0|0.00000015|-2500000000000000000000.0")]
     public async Task Language_features(string template, string expected) =>
         (await RenderAsync(template)).Should().Be(expected);
 
@@ -131,6 +133,7 @@ public sealed class TemplateEngineTests
         source.Set("SELECT id, name, cpus, load, img FROM machines", ["id", "name", "cpus", "load", "img"],
             [1L, "alpha", 2L, 0.5, null],
             [2L, "be\"ta, x", 4L, 1.25, new byte[] { 0xAB, 0x01 }]);
+        source.Set("SELECT r", ["r"], [1e20], [2.0], [1e-7]);
         return source;
     }
 
@@ -146,6 +149,12 @@ public sealed class TemplateEngineTests
             .Should().Be("id=1 name=alpha cpus=2 load=0.5 img= id=2 name=be\"ta, x cpus=4 load=1.25 img=ab01 ");
         (await RenderAsync($"<% let q = {MachinesSql}; %><%= q.len() %>|<%= q[1].name %>|<%= q.columns() %>", source))
             .Should().Be("2|be\"ta, x|[\"id\", \"name\", \"cpus\", \"load\", \"img\"]");
+    }
+
+    [Fact]
+    public async Task Real_cells_print_like_rust_floats()
+    {
+        (await RenderAsync("<% for row in sql(\"SELECT r\") { %><%= row.r %> <% } %>", Machines())).Should().Be("100000000000000000000 2 0.0000001 ");
     }
 
     [Fact]
