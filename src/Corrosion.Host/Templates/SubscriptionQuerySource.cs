@@ -16,17 +16,21 @@ internal sealed class SubscriptionQuerySource : ITemplateQuerySource, IAsyncDisp
     private readonly Lock _gate = new();
     private readonly Dictionary<TemplateQuery, TemplateSubscription> _subscriptions = [];
 
-    public SubscriptionQuerySource(HttpClient http, ILogger logger, TimeProvider? time = null, SubscriptionBackoff? backoff = null)
+    private readonly TimeSpan _idleTimeout;
+
+    public SubscriptionQuerySource(HttpClient http, ILogger logger, TimeProvider? time = null, SubscriptionBackoff? backoff = null, TimeSpan? idleTimeout = null)
     {
         _http = http;
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _backoff = backoff ?? SubscriptionBackoff.Default;
+        _idleTimeout = idleTimeout ?? TimeSpan.FromMinutes(1);
     }
 
     public async ValueTask<TemplateQueryResult> QueryAsync(TemplateQuery query, CancellationToken cancellationToken = default)
     {
         TemplateSubscription subscription;
+        List<TemplateSubscription> idle;
         lock (_gate)
         {
             if (!_subscriptions.TryGetValue(query, out subscription!))
@@ -35,6 +39,14 @@ internal sealed class SubscriptionQuerySource : ITemplateQuerySource, IAsyncDisp
                 _subscriptions[query] = subscription;
                 subscription.Start();
             }
+
+            subscription.Touch();
+            idle = TakeIdle();
+        }
+
+        foreach (var stale in idle)
+        {
+            await stale.DisposeAsync().ConfigureAwait(false);
         }
 
         try
@@ -76,6 +88,21 @@ internal sealed class SubscriptionQuerySource : ITemplateQuerySource, IAsyncDisp
         }
 
         return await subscription.WaitForChangeAsync(version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Subscriptions no render has read and no renderer has watched for a while (a template whose queries depend on
+    /// data may stop using some): closed so they do not stream forever.
+    /// </summary>
+    private List<TemplateSubscription> TakeIdle()
+    {
+        var idle = _subscriptions.Values.Where(s => !s.IsWatched && _time.GetElapsedTime(s.LastUsed) > _idleTimeout).ToList();
+        foreach (var subscription in idle)
+        {
+            _subscriptions.Remove(subscription.Query);
+        }
+
+        return idle;
     }
 
     public async ValueTask DisposeAsync()

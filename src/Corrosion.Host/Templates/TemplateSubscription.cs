@@ -34,6 +34,7 @@ internal sealed class TemplateSubscription : IAsyncDisposable
     private string? _queryId;
     private Task _loop = Task.CompletedTask;
     private int _disposed;
+    private long _lastUsed;
 
     public TemplateSubscription(HttpClient http, TemplateQuery query, ILogger logger, TimeProvider time, SubscriptionBackoff backoff)
     {
@@ -61,7 +62,28 @@ internal sealed class TemplateSubscription : IAsyncDisposable
         }
     }
 
-    public void Start() => _loop = RunAsync(_stop.Token);
+    /// <summary>When a render last read this subscription or a watcher last stopped waiting on it (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long LastUsed => Interlocked.Read(ref _lastUsed);
+
+    /// <summary>True while some renderer waits for a change of this query.</summary>
+    public bool IsWatched
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiters.Count > 0;
+            }
+        }
+    }
+
+    public void Touch() => Interlocked.Exchange(ref _lastUsed, _time.GetTimestamp());
+
+    public void Start()
+    {
+        Touch();
+        _loop = RunAsync(_stop.Token);
+    }
 
     public TemplateQueryResult Snapshot()
     {
@@ -95,6 +117,8 @@ internal sealed class TemplateSubscription : IAsyncDisposable
             {
                 _waiters.RemoveAll(w => w.Waiter == waiter);
             }
+
+            Touch();
         }
     }
 

@@ -80,6 +80,8 @@ internal sealed class FakeSubscriptionServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // The client went away.
+            connection.End();
         }
     }
 
@@ -120,7 +122,7 @@ internal sealed class FakeSubscriptionServer : IAsyncDisposable
             _done.TrySetResult();
         }
 
-        /// <summary>Ends the response normally (the client sees the stream end).</summary>
+        /// <summary>Ends the response normally (the client sees the stream end); also set when the client disconnects.</summary>
         public void End() => _done.TrySetResult();
     }
 }

@@ -127,6 +127,43 @@ public sealed class SubscriptionQuerySourceTests
     }
 
     [Fact]
+    public async Task Subscriptions_nobody_reads_or_watches_are_closed_after_the_idle_timeout()
+    {
+        await using var server = await FakeSubscriptionServer.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{server.Address}/") };
+        await using var source = new SubscriptionQuerySource(http, NullLogger.Instance, idleTimeout: TimeSpan.FromMilliseconds(100));
+        var other = new TemplateQuery("SELECT 2");
+
+        var first = source.QueryAsync(Todos).AsTask();
+        var conn = await server.NextAsync();
+        await conn.SendAsync("""{"columns":["title"]}""", """{"eoq":{"time":0,"change_id":0}}""");
+        var version = (await first.WaitAsync(Deadline)).Version;
+
+        // Watched: kept however long it is idle.
+        using (var watching = new CancellationTokenSource())
+        {
+            var wait = source.WaitForChangeAsync(Todos, version, watching.Token).AsTask();
+            await Task.Delay(300);
+            var q2 = source.QueryAsync(other).AsTask();
+            var conn2 = await server.NextAsync();
+            await conn2.SendAsync("""{"columns":["x"]}""", """{"eoq":{"time":0,"change_id":0}}""");
+            await q2.WaitAsync(Deadline);
+            conn.Done.IsCompleted.Should().BeFalse("a watched subscription stays open");
+            await watching.CancelAsync();
+            await wait.Awaiting(w => w).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        // Not watched any more and not read for longer than the timeout: the next query closes it.
+        await Task.Delay(300);
+        await source.QueryAsync(other).AsTask().WaitAsync(Deadline);
+        await conn.Done.WaitAsync(Deadline);
+        server.Pending.Should().Be(0, "the query being read reuses its own subscription");
+        var again = source.QueryAsync(Todos).AsTask();
+        (await server.NextAsync()).Method.Should().Be("POST", "the closed subscription is made anew when a render needs it again");
+        again.IsCompleted.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task An_unreachable_agent_fails_the_query_with_the_address()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Process.AgentProcesses.FreePort()}/") };
