@@ -99,12 +99,24 @@ internal static class TemplateCommand
             {
                 // Reported below, once per failed template.
             }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Ctrl-C during --once: whatever rendered is in place; the rest is reported below as not done.
+            }
 
             var failed = false;
-            foreach (var run in runs.Where(r => r.IsFaulted))
+            for (var i = 0; i < runs.Length; i++)
             {
-                failed = true;
-                console.Fail("template", run.Exception!.InnerException is TemplateException tex ? tex.Message : run.Exception.InnerException!.ToString());
+                if (runs[i].IsFaulted)
+                {
+                    failed = true;
+                    console.Fail("template", runs[i].Exception!.InnerException is TemplateException tex ? tex.Message : runs[i].Exception!.InnerException!.ToString());
+                }
+                else if (runs[i].IsCanceled && once)
+                {
+                    failed = true;
+                    console.Fail("template", $"interrupted before {jobs[i].DestinationPath} was rendered");
+                }
             }
 
             return failed ? ExitCodes.Error : ExitCodes.Ok;
