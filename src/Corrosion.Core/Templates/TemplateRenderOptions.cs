@@ -4,7 +4,7 @@ namespace Corrosion.Templates;
 public sealed class TemplateRenderOptions
 {
     /// <summary>Loop iterations (all <c>for</c>/<c>while</c>/<c>loop</c> bodies together) allowed in one render.</summary>
-    public long MaxLoopIterations { get; init; } = 10_000_000;
+    public long MaxLoopIterations { get; init; } = 1_000_000;
 
     /// <summary>Characters of output allowed in one render.</summary>
     public int MaxOutputLength { get; init; } = 64 * 1024 * 1024;

@@ -254,6 +254,9 @@ public sealed class TemplateEngineTests
         (await loop.Should().ThrowAsync<TemplateException>()).Which.Message.Should()
             .Be("l.rhai:1:4: loop limit exceeded: more than 1000 loop iterations in one render");
 
+        var byDefault = async () => await Template.Parse("<% loop { } %>", "l.rhai").RenderAsync(new FakeQuerySource());
+        (await byDefault.Should().ThrowAsync<TemplateException>()).Which.Reason.Should().Be("loop limit exceeded: more than 1000000 loop iterations in one render");
+
         var output = async () => await Template.Parse("<% for i in 0..100 { %>0123456789<% } %>", "o.rhai").RenderAsync(new FakeQuerySource(), new TemplateRenderOptions { MaxOutputLength = 95 });
         (await output.Should().ThrowAsync<TemplateException>()).Which.Message.Should()
             .Be("o.rhai:1:24: output limit exceeded: a render may write at most 95 characters");
