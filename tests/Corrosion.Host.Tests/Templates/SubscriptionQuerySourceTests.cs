@@ -3,6 +3,7 @@ using Corrosion.Host.Templates;
 using Corrosion.Storage;
 using Corrosion.Templates;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Corrosion.Host.Tests.Templates;
 
@@ -131,7 +132,8 @@ public sealed class SubscriptionQuerySourceTests
     {
         await using var server = await FakeSubscriptionServer.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://{server.Address}/") };
-        await using var source = new SubscriptionQuerySource(http, NullLogger.Instance, idleTimeout: TimeSpan.FromMilliseconds(100));
+        var time = new FakeTimeProvider();
+        await using var source = new SubscriptionQuerySource(http, NullLogger.Instance, time, idleTimeout: TimeSpan.FromMinutes(1));
         var other = new TemplateQuery("SELECT 2");
 
         var first = source.QueryAsync(Todos).AsTask();
@@ -143,7 +145,7 @@ public sealed class SubscriptionQuerySourceTests
         using (var watching = new CancellationTokenSource())
         {
             var wait = source.WaitForChangeAsync(Todos, version, watching.Token).AsTask();
-            await Task.Delay(300);
+            time.Advance(TimeSpan.FromMinutes(5));
             var q2 = source.QueryAsync(other).AsTask();
             var conn2 = await server.NextAsync();
             await conn2.SendAsync("""{"columns":["x"]}""", """{"eoq":{"time":0,"change_id":0}}""");
@@ -154,7 +156,10 @@ public sealed class SubscriptionQuerySourceTests
         }
 
         // Not watched any more and not read for longer than the timeout: the next query closes it.
-        await Task.Delay(300);
+        time.Advance(TimeSpan.FromSeconds(59));
+        await source.QueryAsync(other).AsTask().WaitAsync(Deadline);
+        conn.Done.IsCompleted.Should().BeFalse("59 s idle is within the timeout");
+        time.Advance(TimeSpan.FromSeconds(2));
         await source.QueryAsync(other).AsTask().WaitAsync(Deadline);
         await conn.Done.WaitAsync(Deadline);
         server.Pending.Should().Be(0, "the query being read reuses its own subscription");
