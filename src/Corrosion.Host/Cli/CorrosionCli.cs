@@ -16,7 +16,7 @@ internal static class CorrosionCli
         root.Add(QueryCommand.Create(context));
         root.Add(ExecCommand.Create(context));
         root.Add(AdminCliCommands.Reload(context));
-        root.Add(NotImplementedCommands.Template(context));
+        root.Add(TemplateCommand.Create(context));
         root.Add(AdminCliCommands.Cluster(context));
         root.Add(AdminCliCommands.Actor(context));
         root.Add(AdminCliCommands.Sync(context));

@@ -8,13 +8,6 @@ namespace Corrosion.Host.Cli;
 /// </summary>
 internal static class NotImplementedCommands
 {
-    public static Command Template(CliContext context)
-    {
-        var templates = new Argument<string[]>("TEMPLATE") { Arity = ArgumentArity.ZeroOrMore, Description = "src.rhai:dest[:cmd]" };
-        var once = new Option<bool>("--once", "-o") { Description = "Render once and exit" };
-        return NotYet(context, new Command("template", "Render templates from Corrosion data, re-rendering on changes") { templates, once });
-    }
-
     public static Command Backup(CliContext context)
     {
         var path = new Argument<string>("PATH");

@@ -161,7 +161,6 @@ public sealed class ExecQueryCliTests
     {
         using var dir = new TempDir();
 
-        (await CliRunner.RunAsync(dir, "template", "a.rhai:a.txt")).Should().Be((2, string.Empty, "corrosion template: not implemented yet in this version\n"));
         (await CliRunner.RunAsync(dir, "backup", "/tmp/b.db")).Should().Be((2, string.Empty, "corrosion backup: not implemented yet in this version\n"));
         (await CliRunner.RunAsync(dir, "restore", "/tmp/b.db", "--self-actor-id")).Should().Be((2, string.Empty, "corrosion restore: not implemented yet in this version\n"));
     }

@@ -1,0 +1,30 @@
+namespace Corrosion.Templates;
+
+/// <summary>
+/// A template could not be compiled or rendered. <see cref="Exception.Message"/> reads
+/// <c>file:line:column: reason</c> (for example <c>todos.rhai:3:14: unknown variable 'todo'</c>) so it can be shown
+/// as is; the parts are also available separately.
+/// </summary>
+public sealed class TemplateException : Exception
+{
+    public TemplateException(string fileName, int line, int column, string reason, Exception? innerException = null)
+        : base($"{fileName}:{line}:{column}: {reason}", innerException)
+    {
+        FileName = fileName;
+        Line = line;
+        Column = column;
+        Reason = reason;
+    }
+
+    /// <summary>The template's name as given to <see cref="Template.Parse"/> (usually its path).</summary>
+    public string FileName { get; }
+
+    /// <summary>1-based line of the offending token.</summary>
+    public int Line { get; }
+
+    /// <summary>1-based column of the offending token.</summary>
+    public int Column { get; }
+
+    /// <summary>The message without the position prefix.</summary>
+    public string Reason { get; }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Corrosion.Storage;
+
+namespace Corrosion.Host.Templates;
+
+/// <summary>
+/// One NDJSON event of <c>/v1/subscriptions</c>: <c>{"columns":[..]}</c>, <c>{"row":[rowid,[cells]]}</c>,
+/// <c>{"eoq":{"time":t,"change_id":n}}</c>, <c>{"change":[kind,rowid,[cells],change_id]}</c> or <c>{"error":".."}</c>.
+/// </summary>
+internal sealed record SubscriptionEvent(SubscriptionEventKind Kind, IReadOnlyList<string>? Columns = null, long RowId = 0, SqlValue[]? Cells = null, long? ChangeId = null, string? ChangeType = null, string? Error = null)
+{
+    /// <summary>Parses one line; null for blank lines and events this client does not know (ignored, for forward compatibility).</summary>
+    public static SubscriptionEvent? Parse(string line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(line);
+        var root = json.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"expected an event object, got {root.ValueKind}");
+        }
+
+        if (root.TryGetProperty("columns", out var columns))
+        {
+            return new SubscriptionEvent(SubscriptionEventKind.Columns, Columns: columns.EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
+        }
+
+        if (root.TryGetProperty("row", out var row))
+        {
+            return new SubscriptionEvent(SubscriptionEventKind.Row, RowId: row[0].GetInt64(), Cells: ParseCells(row[1]));
+        }
+
+        if (root.TryGetProperty("eoq", out var eoq))
+        {
+            long? changeId = eoq.ValueKind == JsonValueKind.Object && eoq.TryGetProperty("change_id", out var id) && id.ValueKind == JsonValueKind.Number ? id.GetInt64() : null;
+            return new SubscriptionEvent(SubscriptionEventKind.EndOfQuery, ChangeId: changeId);
+        }
+
+        if (root.TryGetProperty("change", out var change))
+        {
+            // The spec's own GET example swaps kind and rowid ([rowid, "kind", ...]); accept both orders.
+            var (kind, rowId) = change[0].ValueKind == JsonValueKind.String
+                ? (change[0].GetString()!, change[1].GetInt64())
+                : (change[1].GetString()!, change[0].GetInt64());
+            return new SubscriptionEvent(SubscriptionEventKind.Change, RowId: rowId, Cells: ParseCells(change[2]), ChangeId: change[3].GetInt64(), ChangeType: kind);
+        }
+
+        if (root.TryGetProperty("error", out var error))
+        {
+            return new SubscriptionEvent(SubscriptionEventKind.Error, Error: error.ValueKind == JsonValueKind.String ? error.GetString() : error.GetRawText());
+        }
+
+        return null;
+    }
+
+    private static SqlValue[] ParseCells(JsonElement cells) => cells.EnumerateArray().Select(ParseCell).ToArray();
+
+    private static SqlValue ParseCell(JsonElement cell)
+    {
+        switch (cell.ValueKind)
+        {
+            case JsonValueKind.Null:
+            case JsonValueKind.Undefined:
+                return SqlValue.Null;
+            case JsonValueKind.String:
+                return SqlValue.FromText(cell.GetString()!);
+            case JsonValueKind.Number:
+            {
+                var raw = cell.GetRawText();
+                return raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0 && cell.TryGetInt64(out var integer)
+                    ? SqlValue.FromInteger(integer)
+                    : SqlValue.FromReal(cell.GetDouble());
+            }
+
+            case JsonValueKind.True:
+                return SqlValue.FromInteger(1);
+            case JsonValueKind.False:
+                return SqlValue.FromInteger(0);
+            case JsonValueKind.Array:
+                // Blobs travel as arrays of byte values.
+                return SqlValue.FromBlob(cell.EnumerateArray().Select(b => b.GetByte()).ToArray());
+            default:
+                return SqlValue.FromText(cell.GetRawText());
+        }
+    }
+}

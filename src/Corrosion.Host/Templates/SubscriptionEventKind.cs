@@ -1,0 +1,10 @@
+namespace Corrosion.Host.Templates;
+
+internal enum SubscriptionEventKind
+{
+    Columns,
+    Row,
+    EndOfQuery,
+    Change,
+    Error,
+}
