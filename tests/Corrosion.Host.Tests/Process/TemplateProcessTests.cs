@@ -5,7 +5,7 @@ public sealed class TemplateProcessTests
 {
     private static readonly TimeSpan Deadline = AgentProcessTests.Deadline;
 
-    [Fact(Skip = "needs /v1/subscriptions")]
+    [Fact]
     public async Task Todos_template_follows_inserts_and_updates()
     {
         using var dir = new TempDir();
