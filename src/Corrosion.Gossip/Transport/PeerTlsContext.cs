@@ -89,6 +89,12 @@ internal sealed class PeerTlsContext : IDisposable
         {
             ServerCertificateContext = _serverContext,
             ClientCertificateRequired = MutualTls,
+
+            // No session resumption, so no TLS 1.3 session tickets arriving right after the handshake: on Linux, OpenSSL
+            // processing a ticket in the read loop while the write loop sends or half-closes occasionally failed the
+            // write ("internal error", "shutdown while in init") and left the stream hanging. Peer connections are
+            // long-lived or infrequent; a full handshake each time costs little.
+            AllowTlsResume = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,
             RemoteCertificateValidationCallback = ValidateClientCertificate,
@@ -106,6 +112,7 @@ internal sealed class PeerTlsContext : IDisposable
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = destination.Address.ToString(),
+            AllowTlsResume = false, // see CreateServerOptions
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,
             RemoteCertificateValidationCallback = ValidateServerCertificate,

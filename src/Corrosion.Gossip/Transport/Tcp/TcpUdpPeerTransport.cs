@@ -350,12 +350,24 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)
             : target;
 
-    /// <summary>Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open.</summary>
+    /// <summary>
+    /// Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open. OpenSSL can refuse the close_notify
+    /// ("shutdown while in init") when the read loop is at that moment processing a TLS 1.3 post-handshake message (a
+    /// session ticket) on the same connection; the FIN is sent anyway, so the peer still reads the end of the stream
+    /// instead of waiting for it forever.
+    /// </summary>
     private static Func<ValueTask> ShutdownWrites(Stream stream, Socket socket) => async () =>
     {
         if (stream is SslStream ssl)
         {
-            await ssl.ShutdownAsync().ConfigureAwait(false);
+            try
+            {
+                await ssl.ShutdownAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or InvalidOperationException)
+            {
+                // Fall through to the FIN: a peer's SslStream reads it as the end of the stream.
+            }
         }
 
         socket.Shutdown(SocketShutdown.Send);

@@ -103,8 +103,9 @@ internal sealed class TlsDatagramLink
                 }
             }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (Exception) when (_stopping.IsCancellationRequested)
         {
+            // The transport stopped; whatever broke on the way out (a handshake cut short, a reset) does not matter.
         }
         finally
         {
