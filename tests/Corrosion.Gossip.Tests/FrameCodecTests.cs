@@ -227,6 +227,74 @@ public sealed class FrameCodecTests
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().BeLessThan(1 << 20);
     }
 
+    [Fact]
+    public async Task A_datagram_frame_round_trips_with_the_sender_port_before_the_datagram()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        FrameCodec.WriteDatagram(writer, 8787, [9, 8, 7]);
+        writer.WrittenSpan.ToArray().Should().Equal(1, 5, 0, 0, 0, 5, 0x22, 0x53, 9, 8, 7);
+
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(writer.WrittenMemory);
+        await pipe.Writer.CompleteAsync();
+        using var frame = await FrameCodec.ReadFrameAsync(pipe.Reader, FrameCodec.MaxDatagramFrameSize);
+        FrameCodec.ReadDatagram(frame!, out var port).ToArray().Should().Equal(9, 8, 7);
+        port.Should().Be(8787);
+    }
+
+    [Fact]
+    public async Task Fuzzed_datagram_frames_only_throw_protocol_errors()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        FrameCodec.WriteDatagram(writer, 4000, new byte[40]);
+        var valid = writer.WrittenSpan.ToArray();
+        var random = new Random(5);
+        var outcomes = new int[2];
+        for (var i = 0; i < 2_000; i++)
+        {
+            var bytes = (byte[])valid.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                bytes[random.Next(FrameCodec.DatagramOverhead + 2)] = (byte)random.Next(256);
+            }
+
+            bytes = bytes[..random.Next(0, bytes.Length + 1)];
+            var pipe = new Pipe();
+            await pipe.Writer.WriteAsync(bytes);
+            await pipe.Writer.CompleteAsync();
+            try
+            {
+                while (await FrameCodec.ReadFrameAsync(pipe.Reader, FrameCodec.MaxDatagramFrameSize) is { } frame)
+                {
+                    using (frame)
+                    {
+                        FrameCodec.ReadDatagram(frame, out var port);
+                        port.Should().NotBe(0);
+                    }
+                }
+
+                outcomes[0]++;
+            }
+            catch (PeerProtocolException)
+            {
+                outcomes[1]++;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"reading {Convert.ToHexString(bytes)} threw {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        outcomes.Should().OnlyContain(n => n > 0, "both clean reads and refusals must occur");
+    }
+
+    [Fact]
+    public void A_datagram_larger_than_a_udp_datagram_is_refused_when_written()
+    {
+        var act = () => FrameCodec.WriteDatagram(new ArrayBufferWriter<byte>(), 1, new byte[65508]);
+        act.Should().Throw<PeerProtocolException>();
+    }
+
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory, long runningIndex)

@@ -1,6 +1,11 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Corrosion.Gossip.Transport;
 using Corrosion.Gossip.Transport.Tcp;
@@ -175,65 +180,298 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
         await serving;
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Datagrams_ride_tls_and_report_the_sender_listening_address(bool mutual)
+    {
+        using var deadline = Deadline();
+        await using var node = Tls(pki.Cluster.Tls(mutual: mutual));
+        await using var peer = Tls(pki.Cluster.Tls(mutual: mutual));
+        node.MaxDatagramSize.Should().Be(1200 - FrameCodec.DatagramOverhead);
+
+        await peer.SendDatagramAsync(node.LocalEndPoint, "ping"u8.ToArray(), deadline.Token);
+        var ping = await node.ReceiveOneAsync(deadline.Token);
+        ping.Payload.ToArray().Should().Equal("ping"u8.ToArray());
+        ping.RemoteEndPoint.Should().Be(peer.LocalEndPoint, "the sender names its gossip port; the address is the TLS connection's");
+
+        await node.SendDatagramAsync(ping.RemoteEndPoint, "pong"u8.ToArray(), deadline.Token);
+        (await peer.ReceiveOneAsync(deadline.Token)).Payload.ToArray().Should().Equal("pong"u8.ToArray());
+
+        // Many datagrams share the one lazily opened connection (per direction), in order.
+        for (var i = 0; i < 20; i++)
+        {
+            await peer.SendDatagramAsync(node.LocalEndPoint, new[] { (byte)i }, deadline.Token);
+        }
+
+        var received = new List<byte>();
+        await foreach (var datagram in node.ReceiveDatagramsAsync(deadline.Token))
+        {
+            received.Add(datagram.Payload.Span[0]);
+            if (received.Count == 20)
+            {
+                break;
+            }
+        }
+
+        received.Should().Equal(Enumerable.Range(0, 20).Select(i => (byte)i));
+        node.OpenConnections.Should().Be(2, "one datagram connection in each direction, no more");
+        peer.DatagramsLost.Should().Be(0);
+    }
+
     [Fact]
-    public async Task Datagrams_are_authenticated_and_unauthenticated_ones_are_dropped_and_counted()
+    public async Task With_tls_no_udp_datagram_is_received_not_even_one_sealed_with_the_ca_derived_key()
     {
         using var deadline = Deadline();
         await using var node = Tls(pki.Cluster.Tls());
         await using var peer = Tls(pki.Cluster.Tls());
-        await using var foreign = Tls(pki.Other.Tls());
         await using var plain = TcpUdpPeerTransport.Bind(new GossipTransportOptions { Addr = "127.0.0.1:0", Plaintext = true });
         using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
-        node.MaxDatagramSize.Should().Be(1200 - DatagramAuthenticator.Overhead);
+        // What the earlier design accepted: anyone holding the (public) CA certificate could seal a datagram.
+        await raw.SendToAsync(SealWithCaDerivedKey(pki.Cluster.Ca.CertificatePath, "forged"u8), SocketFlags.None, node.LocalEndPoint, deadline.Token);
+        await raw.SendToAsync("raw"u8.ToArray(), SocketFlags.None, node.LocalEndPoint, deadline.Token);
         await plain.SendDatagramAsync(node.LocalEndPoint, "plain"u8.ToArray(), deadline.Token);
-        await foreign.SendDatagramAsync(node.LocalEndPoint, "foreign"u8.ToArray(), deadline.Token);
-        var forged = new byte[40];
-        forged[0] = DatagramAuthenticator.Magic;
-        forged[1] = DatagramAuthenticator.Version;
-        await raw.SendToAsync(forged, SocketFlags.None, node.LocalEndPoint, deadline.Token);
-        await Eventually.UntilAsync(() => node.UnauthenticatedDatagramsDropped == 3, TimeSpan.FromSeconds(10), "three unauthenticated datagrams dropped");
 
         await peer.SendDatagramAsync(node.LocalEndPoint, "member"u8.ToArray(), deadline.Token);
         var received = await node.ReceiveOneAsync(deadline.Token);
-        received.Payload.ToArray().Should().Equal("member"u8.ToArray(), "only the datagram from the same cluster gets through, and it comes first");
+        received.Payload.ToArray().Should().Equal("member"u8.ToArray(), "only the datagram sent over TLS gets through, though it was sent last");
         received.RemoteEndPoint.Should().Be(peer.LocalEndPoint);
-        node.UnauthenticatedDatagramsDropped.Should().Be(3);
     }
 
     [Fact]
-    public async Task A_tampered_datagram_is_dropped()
+    public async Task Mutual_tls_a_peer_without_a_client_certificate_cannot_send_datagrams()
     {
         using var deadline = Deadline();
-        await using var node = Tls(pki.Cluster.Tls());
-        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        using var tls = PeerTlsContextAccessor.Load(pki.Cluster.Tls());
-        var sealer = new DatagramAuthenticator(tls.DatagramKey, TimeProvider.System);
-        var buffer = new byte[64];
-        var length = sealer.Seal("genuine"u8, buffer);
+        await using var node = Tls(pki.Cluster.Tls(mutual: true));
+        await using var noCertificate = Tls(pki.Cluster.Tls(mutual: false));
+        var foreignTls = pki.Cluster.Tls(mutual: true);
+        foreignTls.Client = new GossipTlsClientOptions { CertFile = pki.Other.Client.CertificatePath, KeyFile = pki.Other.Client.KeyPath };
+        await using var foreignCertificate = Tls(foreignTls);
+        await using var member = Tls(pki.Cluster.Tls(mutual: true));
 
-        buffer[DatagramAuthenticator.HeaderSize] ^= 1;
-        await raw.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, node.LocalEndPoint, deadline.Token);
-        buffer[DatagramAuthenticator.HeaderSize] ^= 1;
-        await raw.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, node.LocalEndPoint, deadline.Token);
+        await noCertificate.SendDatagramAsync(node.LocalEndPoint, "no certificate"u8.ToArray(), deadline.Token);
+        await foreignCertificate.SendDatagramAsync(node.LocalEndPoint, "foreign certificate"u8.ToArray(), deadline.Token);
+        await Eventually.UntilAsync(() => node.FailedHandshakes == 2, TimeSpan.FromSeconds(10), "both datagram connections refused in the handshake");
 
-        (await node.ReceiveOneAsync(deadline.Token)).Payload.ToArray().Should().Equal("genuine"u8.ToArray());
-        node.UnauthenticatedDatagramsDropped.Should().Be(1);
+        await member.SendDatagramAsync(node.LocalEndPoint, "member"u8.ToArray(), deadline.Token);
+        var received = await node.ReceiveOneAsync(deadline.Token);
+        received.Payload.ToArray().Should().Equal("member"u8.ToArray());
+        received.RemoteEndPoint.Should().Be(member.LocalEndPoint);
+        node.FailedHandshakes.Should().Be(2);
     }
 
     [Fact]
-    public async Task A_replayed_datagram_outside_the_clock_window_is_dropped()
+    public async Task Hostile_frames_on_a_datagram_connection_close_only_that_connection()
     {
         using var deadline = Deadline();
         await using var node = Tls(pki.Cluster.Tls());
-        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        using var tls = PeerTlsContextAccessor.Load(pki.Cluster.Tls());
-        var old = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5));
-        var buffer = new byte[64];
-        var length = new DatagramAuthenticator(tls.DatagramKey, old).Seal("stale"u8, buffer);
-        await raw.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, node.LocalEndPoint, deadline.Token);
+        await using var member = Tls(pki.Cluster.Tls());
+        var good = Frame(w => FrameCodec.WriteDatagram(w, 4321, "ok"u8));
+        var hostile = new List<(string Name, byte[] Bytes)>
+        {
+            ("unknown version", [2, 5, 0, 0, 0, 3, 0x10, 0xE1, 1]),
+            ("length over the datagram limit", [1, 5, 0x7F, 0xFF, 0xFF, 0xFF]),
+            ("a stream frame type", Frame(w => FrameCodec.Write(w, 4, [0, 1, 2]))),
+            ("no room for the port", [1, 5, 0, 0, 0, 1, 7]),
+            ("port zero", [1, 5, 0, 0, 0, 3, 0, 0, 9]),
+            ("a good frame then junk", [.. good, 9, 9, 9, 9, 9, 9, 9]),
+        };
+        foreach (var (name, bytes) in hostile)
+        {
+            var before = node.RejectedDatagramConnections;
+            using var ssl = await OpenDatagramConnectionAsync(node, deadline.Token);
+            await ssl.WriteAsync(bytes, deadline.Token);
+            await ssl.FlushAsync(deadline.Token);
+            (await ReadUntilClosedAsync(ssl, deadline.Token)).Should().Be("closed", $"'{name}' must close the connection");
+            await Eventually.UntilAsync(() => node.RejectedDatagramConnections == before + 1, TimeSpan.FromSeconds(10), $"'{name}' counted as a rejected datagram connection");
+        }
 
-        await Eventually.UntilAsync(() => node.UnauthenticatedDatagramsDropped == 1, TimeSpan.FromSeconds(10), "the stale datagram dropped");
+        // Fuzz: mutated and truncated frames, then the end of the stream. Each connection ends, cleanly or refused.
+        var random = new Random(20261125);
+        for (var i = 0; i < 24; i++)
+        {
+            byte[] mutated = [.. good, .. good];
+            mutated[random.Next(mutated.Length)] ^= (byte)random.Next(1, 256);
+            mutated = mutated[..random.Next(1, mutated.Length + 1)];
+            using var ssl = await OpenDatagramConnectionAsync(node, deadline.Token);
+            await ssl.WriteAsync(mutated, deadline.Token);
+            await ssl.ShutdownAsync();
+            (await ReadUntilClosedAsync(ssl, deadline.Token)).Should().Be("closed", $"fuzz case {Convert.ToHexString(mutated)} must end its connection");
+        }
+
+        await member.SendDatagramAsync(node.LocalEndPoint, "still listening"u8.ToArray(), deadline.Token);
+        var datagrams = new List<string>();
+        await foreach (var datagram in node.ReceiveDatagramsAsync(deadline.Token))
+        {
+            datagrams.Add(Encoding.UTF8.GetString(datagram.Payload.Span));
+            if (datagrams[^1] == "still listening")
+            {
+                break;
+            }
+        }
+
+        datagrams[^1].Should().Be("still listening");
+        node.FailedHandshakes.Should().Be(0);
+        node.RejectedDatagramConnections.Should().BeGreaterThanOrEqualTo(hostile.Count);
+    }
+
+    [Fact]
+    public async Task A_send_to_a_stalled_peer_returns_at_once_drops_when_the_queue_is_full_and_does_not_delay_other_peers()
+    {
+        using var deadline = Deadline();
+        await using var node = Tls(pki.Cluster.Tls());
+        await using var peer = Tls(pki.Cluster.Tls());
+
+        // Accepts TCP connections and never answers the TLS handshake.
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        stalled.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        stalled.Listen(16);
+        var accepted = stalled.AcceptAsync(deadline.Token);
+
+        for (var i = 0; i < TlsDatagramLink.QueueCapacity * 3; i++)
+        {
+            var send = node.SendDatagramAsync(stalled.LocalEndPoint!, new byte[100], deadline.Token);
+            send.IsCompleted.Should().BeTrue($"send {i} must not wait for the stalled peer");
+            await send;
+        }
+
+        using var connection = await accepted;
+        await Eventually.UntilAsync(() => node.DatagramsLost >= TlsDatagramLink.QueueCapacity, TimeSpan.FromSeconds(10), "the queue for the stalled peer overflowed");
+
+        await node.SendDatagramAsync(peer.LocalEndPoint, "meanwhile"u8.ToArray(), deadline.Token);
+        (await peer.ReceiveOneAsync(deadline.Token)).Payload.ToArray().Should().Equal("meanwhile"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task A_dead_peer_loses_datagrams_without_stalling_and_a_peer_back_on_its_port_gets_them_again()
+    {
+        using var deadline = Deadline();
+        await using var node = Tls(pki.Cluster.Tls());
+        var peer = Tls(pki.Cluster.Tls());
+        var address = peer.LocalEndPoint;
+        await node.SendDatagramAsync(address, "first"u8.ToArray(), deadline.Token);
+        (await peer.ReceiveOneAsync(deadline.Token)).Payload.ToArray().Should().Equal("first"u8.ToArray());
+
+        await peer.DisposeAsync();
+        var lostBefore = node.DatagramsLost;
+        // The link notices the closed connection (or fails to write on it), then the reconnect is refused.
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await node.SendDatagramAsync(address, "into the void"u8.ToArray(), deadline.Token);
+                return node.DatagramsLost > lostBefore;
+            },
+            TimeSpan.FromSeconds(10),
+            "datagrams to the dead peer counted as lost");
+
+        await using var back = Tls(pki.Cluster.Tls(), addr: address.ToString()!);
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await node.SendDatagramAsync(address, "again"u8.ToArray(), deadline.Token);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+                wait.CancelAfter(TimeSpan.FromMilliseconds(200));
+                try
+                {
+                    return (await back.ReceiveOneAsync(wait.Token)).Payload.Span.SequenceEqual("again"u8);
+                }
+                catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(10),
+            "datagrams reach the peer back on its port over a new connection");
+    }
+
+    [Fact]
+    public async Task An_idle_datagram_connection_is_closed_and_reopened_by_the_next_datagram()
+    {
+        using var deadline = Deadline();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new GossipTransportOptions { Addr = "127.0.0.1:0", Tls = pki.Cluster.Tls(), IdleTimeout = TimeSpan.FromSeconds(30) };
+        await using var node = TcpUdpPeerTransport.Bind(options, timeProvider: time);
+        await using var peer = TcpUdpPeerTransport.Bind(new GossipTransportOptions { Addr = "127.0.0.1:0", Tls = pki.Cluster.Tls(), IdleTimeout = TimeSpan.FromSeconds(30) }, timeProvider: time);
+
+        await peer.SendDatagramAsync(node.LocalEndPoint, "one"u8.ToArray(), deadline.Token);
+        (await node.ReceiveOneAsync(deadline.Token)).Payload.ToArray().Should().Equal("one"u8.ToArray());
+        node.OpenConnections.Should().Be(1);
+
+        time.Advance(TimeSpan.FromSeconds(35));
+        await Eventually.UntilAsync(() => node.OpenConnections == 0 && peer.OpenConnections == 0, TimeSpan.FromSeconds(10), "the idle datagram connection closed at both ends");
+
+        await peer.SendDatagramAsync(node.LocalEndPoint, "two"u8.ToArray(), deadline.Token);
+        (await node.ReceiveOneAsync(deadline.Token)).Payload.ToArray().Should().Equal("two"u8.ToArray());
+        peer.DatagramsLost.Should().Be(0);
+    }
+
+    private static byte[] Frame(Action<ArrayBufferWriter<byte>> write)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        write(writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A TLS client that negotiates the datagram ALPN by hand, to write whatever bytes a test wants.</summary>
+    private async Task<SslStream> OpenDatagramConnectionAsync(IPeerTransport node, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(node.LocalEndPoint, cancellationToken);
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsClientAsync(
+            new SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                ApplicationProtocols = [new SslApplicationProtocol("corrosion-datagram")],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null, // the test attacks the server, not the reverse
+            },
+            cancellationToken);
+        ssl.NegotiatedApplicationProtocol.ToString().Should().Be("corrosion-datagram");
+        return ssl;
+    }
+
+    /// <summary>"closed" when the server ends or breaks the connection, "open" if it is still open after 5 s.</summary>
+    private static async Task<string> ReadUntilClosedAsync(SslStream ssl, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(5));
+        var buffer = new byte[64];
+        try
+        {
+            while (await ssl.ReadAsync(buffer, wait.Token) > 0)
+            {
+            }
+
+            return "closed";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return "open";
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return "closed";
+        }
+    }
+
+    /// <summary>The earlier datagram seal: HMAC-SHA256 with a key derived from the CA certificate, which is public.</summary>
+    private static byte[] SealWithCaDerivedKey(string caCertificatePath, ReadOnlySpan<byte> payload)
+    {
+        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caCertificatePath));
+        var key = HKDF.DeriveKey(
+            HashAlgorithmName.SHA256,
+            ca.PublicKey.ExportSubjectPublicKeyInfo(),
+            32,
+            Encoding.ASCII.GetBytes("corrosion gossip datagram"),
+            Encoding.ASCII.GetBytes("hmac-sha256 v1"));
+        var sealedBytes = new byte[10 + payload.Length + 16];
+        sealedBytes[0] = 0xC7;
+        sealedBytes[1] = 1;
+        BinaryPrimitives.WriteInt64BigEndian(sealedBytes.AsSpan(2), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        payload.CopyTo(sealedBytes.AsSpan(10));
+        HMACSHA256.HashData(key, sealedBytes.AsSpan(0, 10 + payload.Length)).AsSpan(0, 16).CopyTo(sealedBytes.AsSpan(10 + payload.Length));
+        return sealedBytes;
     }
 
     [Fact]

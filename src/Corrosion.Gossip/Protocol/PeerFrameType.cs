@@ -1,6 +1,9 @@
 namespace Corrosion.Gossip.Protocol;
 
-/// <summary>The meaning of a stream frame's type byte (see <c>FrameCodec</c>). Datagrams (SWIM) have their own codec.</summary>
+/// <summary>
+/// The meaning of a stream frame's type byte (see <c>FrameCodec</c>). SWIM messages have their own codec (<c>SwimCodec</c>);
+/// with TLS on the tcp+udp transport they travel inside <see cref="Datagram"/> frames.
+/// </summary>
 public enum PeerFrameType : byte
 {
     /// <summary>Opens an anti-entropy session: the sender's <c>SyncState</c>; answered with the receiver's.</summary>
@@ -14,4 +17,11 @@ public enum PeerFrameType : byte
 
     /// <summary>A broadcast changeset: <c>[hops:u8]</c> then the changeset.</summary>
     Broadcast = 4,
+
+    /// <summary>
+    /// One datagram on a TLS datagram connection (tcp+udp transport with <c>[gossip.tls]</c>):
+    /// <c>[sender gossip port:u16 BE][datagram]</c>. Only valid on a connection negotiated with ALPN
+    /// <c>corrosion-datagram</c>; such a connection carries nothing else. See <c>FrameCodec.WriteDatagram</c>.
+    /// </summary>
+    Datagram = 5,
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
+using Corrosion.Gossip.Protocol;
 
 namespace Corrosion.Gossip.Transport;
 
@@ -12,7 +13,8 @@ namespace Corrosion.Gossip.Transport;
 /// input and leaves the buffer untouched, so the read loop owns <c>AdvanceTo</c>. A frame with an unknown version or a
 /// length over the limit throws <see cref="PeerProtocolException"/> before anything is buffered or allocated for it;
 /// the caller closes that connection and nothing else. Message types are owned by the protocols on top (membership,
-/// broadcast, sync), which give meaning to <see cref="Frame.Type"/>.
+/// broadcast, sync), which give meaning to <see cref="Frame.Type"/>, except <see cref="PeerFrameType.Datagram"/>, which the
+/// tcp+udp transport itself uses to carry datagrams over TLS (<see cref="WriteDatagram"/>, <see cref="ReadDatagram"/>).
 /// </para>
 /// </summary>
 public static class FrameCodec
@@ -25,6 +27,15 @@ public static class FrameCodec
 
     /// <summary>Default limit on one frame's payload (8 MiB); larger changesets are chunked by the sender.</summary>
     public const int DefaultMaxFrameSize = 8 * 1024 * 1024;
+
+    /// <summary>Bytes a <see cref="PeerFrameType.Datagram"/> frame's payload has before the datagram (the sender's gossip port).</summary>
+    public const int DatagramPrefixSize = 2;
+
+    /// <summary>Bytes a datagram frame adds to the datagram it carries (header and sender port).</summary>
+    public const int DatagramOverhead = HeaderSize + DatagramPrefixSize;
+
+    /// <summary>The largest datagram frame payload accepted on a datagram connection (a UDP-sized datagram and its prefix).</summary>
+    public const int MaxDatagramFrameSize = DatagramPrefixSize + 65507;
 
     /// <summary>
     /// Parses one frame from the start of <paramref name="buffer"/>. On success, <paramref name="buffer"/> is sliced past
@@ -147,6 +158,51 @@ public static class FrameCodec
     {
         Write(output, type, payload.Span, maxFrameSize);
         return output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes one <see cref="PeerFrameType.Datagram"/> frame, <c>[sender gossip port:u16 BE][datagram]</c>, into
+    /// <paramref name="writer"/>; the caller flushes.
+    /// </summary>
+    public static void WriteDatagram(IBufferWriter<byte> writer, ushort senderPort, ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.Length > MaxDatagramFrameSize - DatagramPrefixSize)
+        {
+            ThrowFrameTooLarge((uint)(datagram.Length + DatagramPrefixSize), MaxDatagramFrameSize);
+        }
+
+        WriteHeader(writer, (byte)PeerFrameType.Datagram, DatagramPrefixSize + datagram.Length);
+        var port = writer.GetSpan(DatagramPrefixSize);
+        BinaryPrimitives.WriteUInt16BigEndian(port, senderPort);
+        writer.Advance(DatagramPrefixSize);
+        writer.Write(datagram);
+    }
+
+    /// <summary>
+    /// Splits a frame read from a datagram connection into the sender's gossip port and the datagram.
+    /// </summary>
+    /// <exception cref="PeerProtocolException">Not a datagram frame, no room for the port, or port 0.</exception>
+    public static ReadOnlyMemory<byte> ReadDatagram(OwnedFrame frame, out ushort senderPort)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Type != (byte)PeerFrameType.Datagram)
+        {
+            throw new PeerProtocolException($"a datagram connection carries only datagram frames (type {(byte)PeerFrameType.Datagram}), not type {frame.Type}");
+        }
+
+        var payload = frame.Payload;
+        if (payload.Length < DatagramPrefixSize)
+        {
+            throw new PeerProtocolException($"a datagram frame of {payload.Length} bytes has no room for the sender port");
+        }
+
+        senderPort = BinaryPrimitives.ReadUInt16BigEndian(payload.Span);
+        if (senderPort == 0)
+        {
+            throw new PeerProtocolException("a datagram frame names sender port 0");
+        }
+
+        return payload[DatagramPrefixSize..];
     }
 
     private static void WriteHeader(IBufferWriter<byte> writer, byte type, int length)

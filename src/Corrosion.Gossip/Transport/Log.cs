@@ -5,7 +5,7 @@ namespace Corrosion.Gossip.Transport;
 
 /// <summary>
 /// Source-generated log messages of the peer transport. Corrosion.Gossip owns EventIds 2000-2999; the transport uses
-/// 2000-2099 (next free: 2012), leaving 2100 and up to membership, broadcast and sync.
+/// 2000-2099 (next free: 2015), leaving 2100 and up to membership, broadcast and sync.
 /// </summary>
 internal static partial class Log
 {
@@ -44,4 +44,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2011, EventName = "DatagramChannelFull", Level = LogLevel.Debug, Message = "Datagram queue full; dropped the oldest datagram")]
     public static partial void DatagramChannelFull(ILogger logger);
+
+    [LoggerMessage(EventId = 2012, EventName = "DatagramConnectionEnded", Level = LogLevel.Debug, Message = "TLS datagram connection to {RemoteEndPoint} ended; the next datagram opens a new one")]
+    public static partial void DatagramConnectionEnded(ILogger logger, EndPoint remoteEndPoint);
+
+    [LoggerMessage(EventId = 2013, EventName = "DatagramConnectionRejected", Level = LogLevel.Warning, Message = "Closed TLS datagram connection from {RemoteEndPoint}: {Reason}")]
+    public static partial void DatagramConnectionRejected(ILogger logger, EndPoint remoteEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2014, EventName = "DatagramsLost", Level = LogLevel.Debug, Message = "Lost {Count} datagram(s) to {RemoteEndPoint}: {Reason}")]
+    public static partial void DatagramsLost(ILogger logger, int count, EndPoint remoteEndPoint, string reason);
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace Corrosion.Gossip.Transport;
 
@@ -13,7 +12,6 @@ namespace Corrosion.Gossip.Transport;
 /// and name the IP address connected to, unless <c>insecure = true</c>.</item>
 /// <item>Accepting with <c>[gossip.tls.client]</c>: the peer must present a client certificate (client-auth EKU) that chains to
 /// <c>ca_file</c>, whatever <c>insecure</c> says; without a client section no client certificate is asked for.</item>
-/// <item>Datagrams: a key derived from the cluster CA authenticates them (see <see cref="DatagramKey"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class PeerTlsContext : IDisposable
@@ -45,21 +43,12 @@ internal sealed class PeerTlsContext : IDisposable
         Insecure = insecure;
         _serverContext = SslStreamCertificateContext.Create(serverCertificate, serverChain, offline: true);
         _clientContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, clientChain, offline: true);
-        DatagramKey = DeriveDatagramKey();
     }
 
     public bool Insecure { get; }
 
     /// <summary>True when <c>[gossip.tls.client]</c> is configured: client certificates are presented and required.</summary>
     public bool MutualTls => _clientCertificate is not null;
-
-    /// <summary>
-    /// 32-byte HMAC key for datagrams: HKDF-SHA256 over the SubjectPublicKeyInfo of the first certificate in
-    /// <c>ca_file</c>; without <c>ca_file</c>, over the last certificate of the <c>cert_file</c> chain when it has more than
-    /// one, else over the server certificate's issuer name and authority key identifier. Every node signed by the same CA
-    /// derives the same key. The input is public: see docs/transport.md for what this does and does not protect.
-    /// </summary>
-    public byte[] DatagramKey { get; }
 
     /// <summary>Loads the files named by the options; errors name the config key.</summary>
     public static PeerTlsContext Load(GossipTlsOptions tls)
@@ -100,6 +89,12 @@ internal sealed class PeerTlsContext : IDisposable
         {
             ServerCertificateContext = _serverContext,
             ClientCertificateRequired = MutualTls,
+
+            // No session resumption, so no TLS 1.3 session tickets arriving right after the handshake: on Linux, OpenSSL
+            // processing a ticket in the read loop while the write loop sends or half-closes occasionally failed the
+            // write ("internal error", "shutdown while in init") and left the stream hanging. Peer connections are
+            // long-lived or infrequent; a full handshake each time costs little.
+            AllowTlsResume = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,
             RemoteCertificateValidationCallback = ValidateClientCertificate,
@@ -117,6 +112,7 @@ internal sealed class PeerTlsContext : IDisposable
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = destination.Address.ToString(),
+            AllowTlsResume = false, // see CreateServerOptions
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,
             RemoteCertificateValidationCallback = ValidateServerCertificate,
@@ -162,31 +158,6 @@ internal sealed class PeerTlsContext : IDisposable
         policy.CustomTrustStore.AddRange(_caCertificates!);
         policy.ApplicationPolicy.Add(new Oid(applicationPolicyOid));
         return policy;
-    }
-
-    private byte[] DeriveDatagramKey()
-    {
-        byte[] input;
-        if (_caCertificates is { Count: > 0 } ca)
-        {
-            input = ca[0].PublicKey.ExportSubjectPublicKeyInfo();
-        }
-        else if (_serverChain.Count > 0)
-        {
-            input = _serverChain[^1].PublicKey.ExportSubjectPublicKeyInfo();
-        }
-        else
-        {
-            var aki = _serverCertificate.Extensions["2.5.29.35"]?.RawData ?? [];
-            input = [.. _serverCertificate.IssuerName.RawData, .. aki];
-        }
-
-        return HKDF.DeriveKey(
-            HashAlgorithmName.SHA256,
-            input,
-            outputLength: 32,
-            salt: Encoding.ASCII.GetBytes("corrosion gossip datagram"),
-            info: Encoding.ASCII.GetBytes("hmac-sha256 v1"));
     }
 
     private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) LoadPair(string section, string certFile, string keyFile)

@@ -12,8 +12,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Corrosion.Gossip.Transport.Tcp;
 
 /// <summary>
-/// The peer transport where QUIC is unavailable: TCP streams (plaintext or TLS through <see cref="SslStream"/>) and UDP
-/// datagrams (HMAC-authenticated when TLS is on), both on the port of <c>gossip.addr</c>.
+/// The peer transport where QUIC is unavailable, on the port of <c>gossip.addr</c>.
+/// <list type="bullet">
+/// <item>Plaintext: TCP streams and UDP datagrams; nothing is authenticated.</item>
+/// <item>TLS (<c>[gossip.tls]</c>): TCP streams through <see cref="SslStream"/>, and datagrams ride TLS too, as they would
+/// inside a QUIC connection: each peer gets one lazily opened, long-lived TLS connection negotiated with ALPN
+/// <see cref="DatagramProtocol"/> that carries only <see cref="Protocol.PeerFrameType.Datagram"/> frames (see
+/// <see cref="TlsDatagramLink"/>). No UDP socket is bound, so nothing reaches the node outside TLS. A receiver
+/// learns of a datagram only from a connection that passed its TLS policy (with <c>[gossip.tls.client]</c>, one whose
+/// client certificate chains to <c>ca_file</c>).</item>
+/// </list>
 /// </summary>
 public sealed class TcpUdpPeerTransport : IPeerTransport
 {
@@ -21,27 +29,38 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
     public const string TransportName = "tcp+udp";
 
     private const int MaxBindAttempts = 16;
+
+    /// <summary>ALPN of a TLS connection carrying peer streams (broadcast, sync).</summary>
+    internal static readonly SslApplicationProtocol StreamProtocol = new("corrosion");
+
+    /// <summary>ALPN of a TLS connection carrying datagrams (SWIM), and nothing else.</summary>
+    internal static readonly SslApplicationProtocol DatagramProtocol = new("corrosion-datagram");
+
     private static readonly TimeSpan MaxHandshakeTime = TimeSpan.FromSeconds(10);
 
     private readonly Socket _listener;
-    private readonly Socket _udp;
+    private readonly Socket? _udp;
     private readonly PeerTlsContext? _tls;
-    private readonly DatagramAuthenticator? _authenticator;
+    private readonly ushort _port;
     private readonly TimeSpan _idleTimeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Channel<PeerDatagram> _datagrams;
     private readonly Channel<IPeerConnection> _accepted;
     private readonly ConcurrentDictionary<StreamPeerConnection, byte> _connections = new();
+    private readonly ConcurrentDictionary<IPEndPoint, TlsDatagramLink> _links = new();
+    private readonly ConcurrentDictionary<Task, byte> _datagramReaders = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;
     private readonly Task _acceptLoop;
     private readonly Task _receiveLoop;
-    private long _unauthenticatedDatagrams;
+    private long _lostDatagrams;
+    private long _rejectedDatagramConnections;
     private long _overflowedDatagrams;
     private long _failedHandshakes;
     private int _disposed;
 
-    private TcpUdpPeerTransport(Socket listener, Socket udp, GossipTransportOptions options, PeerTlsContext? tls, TimeProvider timeProvider, ILogger logger)
+    private TcpUdpPeerTransport(Socket listener, Socket? udp, GossipTransportOptions options, PeerTlsContext? tls, TimeProvider timeProvider, ILogger logger)
     {
         _listener = listener;
         _udp = udp;
@@ -49,15 +68,16 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
         _timeProvider = timeProvider;
         _logger = logger;
         _idleTimeout = options.IdleTimeout;
-        _authenticator = tls is null ? null : new DatagramAuthenticator(tls.DatagramKey, timeProvider);
-        MaxDatagramSize = options.EffectiveMtu - (_authenticator is null ? 0 : DatagramAuthenticator.Overhead);
+        MaxDatagramSize = options.EffectiveMtu - (tls is null ? 0 : FrameCodec.DatagramOverhead);
         LocalEndPoint = Normalize((IPEndPoint)listener.LocalEndPoint!);
+        _port = (ushort)((IPEndPoint)LocalEndPoint).Port;
+        _stoppingToken = _stopping.Token;
         _datagrams = Channel.CreateBounded<PeerDatagram>(
             new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
             _ => Interlocked.Increment(ref _overflowedDatagrams));
         _accepted = Channel.CreateBounded<IPeerConnection>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait });
         _acceptLoop = Task.Run(AcceptLoopAsync);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _receiveLoop = udp is null ? Task.CompletedTask : Task.Run(ReceiveLoopAsync);
     }
 
     public string Name => TransportName;
@@ -66,11 +86,20 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
 
     public int MaxDatagramSize { get; }
 
-    /// <summary>True when streams are TLS and datagrams are authenticated.</summary>
+    /// <summary>True when streams and datagrams both travel over TLS (no UDP socket is bound).</summary>
     public bool IsSecure => _tls is not null;
 
-    /// <summary>Datagrams dropped because TLS is on and their MAC or timestamp did not check out.</summary>
-    public long UnauthenticatedDatagramsDropped => Interlocked.Read(ref _unauthenticatedDatagrams);
+    /// <summary>
+    /// With TLS: datagrams this node sent that were lost before reaching a connection (the per-peer queue was full, or the
+    /// TLS datagram connection could not be opened or broke).
+    /// </summary>
+    public long DatagramsLost => Interlocked.Read(ref _lostDatagrams);
+
+    /// <summary>With TLS: datagram connections from peers closed because they broke the datagram framing.</summary>
+    public long RejectedDatagramConnections => Interlocked.Read(ref _rejectedDatagramConnections);
+
+    /// <summary>Open TCP connections (streams and datagram connections, both directions); for tests.</summary>
+    internal int OpenConnections => _connections.Count;
 
     /// <summary>Datagrams dropped because nobody read them fast enough (the oldest go first).</summary>
     public long OverflowedDatagramsDropped => Interlocked.Read(ref _overflowedDatagrams);
@@ -79,8 +108,8 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
     public long FailedHandshakes => Interlocked.Read(ref _failedHandshakes);
 
     /// <summary>
-    /// Binds TCP and UDP on <see cref="GossipTransportOptions.Addr"/>. With port 0, TCP picks a port and UDP binds the same
-    /// number; when that UDP port is taken, both are retried with a new OS-assigned port.
+    /// Binds TCP, and UDP when plaintext, on <see cref="GossipTransportOptions.Addr"/>. With port 0, TCP picks a port and UDP
+    /// binds the same number; when that UDP port is taken, both are retried with a new OS-assigned port.
     /// </summary>
     /// <exception cref="AddressInUseException">The requested port is taken.</exception>
     public static TcpUdpPeerTransport Bind(GossipTransportOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
@@ -104,7 +133,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
 
         try
         {
-            var (listener, udp) = BindSockets(requested, logger);
+            var (listener, udp) = BindSockets(requested, bindUdp: tls is null, logger);
             return new TcpUdpPeerTransport(listener, udp, options, tls, timeProvider ?? TimeProvider.System, logger);
         }
         catch
@@ -122,23 +151,29 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             throw new DatagramTooLargeException(payload.Length, MaxDatagramSize);
         }
 
-        var target = ForThisSocket(await ResolveAsync(destination, cancellationToken).ConfigureAwait(false));
-        if (_authenticator is null)
+        var target = await ResolveAsync(destination, cancellationToken).ConfigureAwait(false);
+        if (_udp is not null)
         {
-            await _udp.SendToAsync(payload, SocketFlags.None, target, cancellationToken).ConfigureAwait(false);
+            await _udp.SendToAsync(payload, SocketFlags.None, ForThisSocket(target), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(payload.Length + DatagramAuthenticator.Overhead);
-        try
+        var frame = new ArrayBufferWriter<byte>(payload.Length + FrameCodec.DatagramOverhead);
+        FrameCodec.WriteDatagram(frame, _port, payload.Span);
+        var encoded = frame.WrittenMemory.ToArray();
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            var length = _authenticator.Seal(payload.Span, buffer);
-            await _udp.SendToAsync(buffer.AsMemory(0, length), SocketFlags.None, target, cancellationToken).ConfigureAwait(false);
+            var link = _links.GetOrAdd(target, static (t, self) => self.CreateLink(t), this);
+            if (link.TryEnqueue(encoded))
+            {
+                return;
+            }
+
+            // That link just retired; the next one opens a fresh connection.
+            _links.TryRemove(new KeyValuePair<IPEndPoint, TlsDatagramLink>(target, link));
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        OnDatagramsLost(target, 1, "the transport is stopping");
     }
 
     public IAsyncEnumerable<PeerDatagram> ReceiveDatagramsAsync(CancellationToken cancellationToken = default) =>
@@ -148,6 +183,11 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var target = await ResolveAsync(destination, cancellationToken).ConfigureAwait(false);
+        return await ConnectCoreAsync(target, StreamProtocol, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<StreamPeerConnection> ConnectCoreAsync(IPEndPoint target, SslApplicationProtocol protocol, CancellationToken cancellationToken)
+    {
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream stream;
         X509Certificate2? remoteCertificate = null;
@@ -159,9 +199,9 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
-                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stoppingToken);
                 handshake.CancelAfter(HandshakeTimeout);
-                await ssl.AuthenticateAsClientAsync(_tls.CreateClientOptions(target), handshake.Token).ConfigureAwait(false);
+                await ssl.AuthenticateAsClientAsync(_tls.CreateClientOptions(target, [protocol]), handshake.Token).ConfigureAwait(false);
                 remoteCertificate = ssl.RemoteCertificate as X509Certificate2;
             }
         }
@@ -186,8 +226,9 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
-        _udp.Dispose();
+        _udp?.Dispose();
         await Task.WhenAll(_acceptLoop, _receiveLoop).ConfigureAwait(false);
+        await Task.WhenAll(_links.Values.Select(l => l.Pump)).ConfigureAwait(false);
         _datagrams.Writer.TryComplete();
         _accepted.Writer.TryComplete();
         while (_accepted.Reader.TryRead(out var pending))
@@ -200,6 +241,8 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             connection.Abort("the peer transport stopped");
         }
 
+        await Task.WhenAll(_datagramReaders.Keys).ConfigureAwait(false);
+
         _tls?.Dispose();
         _stopping.Dispose();
         Log.PeerApiStopped(_logger, Name, LocalEndPoint);
@@ -207,7 +250,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
 
     private TimeSpan HandshakeTimeout => _idleTimeout < MaxHandshakeTime ? _idleTimeout : MaxHandshakeTime;
 
-    private static (Socket Listener, Socket Udp) BindSockets(IPEndPoint requested, ILogger logger)
+    private static (Socket Listener, Socket? Udp) BindSockets(IPEndPoint requested, bool bindUdp, ILogger logger)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -228,6 +271,20 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             }
 
             var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+            if (!bindUdp)
+            {
+                try
+                {
+                    listener.Listen(512);
+                    return (listener, null);
+                }
+                catch
+                {
+                    listener.Dispose();
+                    throw;
+                }
+            }
+
             var udp = CreateSocket(requested, SocketType.Dgram, ProtocolType.Udp);
             try
             {
@@ -289,16 +346,28 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
     }
 
     private IPEndPoint ForThisSocket(IPEndPoint target) =>
-        _udp.AddressFamily == AddressFamily.InterNetworkV6 && target.AddressFamily == AddressFamily.InterNetwork && _udp.DualMode
+        _udp!.AddressFamily == AddressFamily.InterNetworkV6 && target.AddressFamily == AddressFamily.InterNetwork && _udp.DualMode
             ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)
             : target;
 
-    /// <summary>Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open.</summary>
+    /// <summary>
+    /// Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open. OpenSSL can refuse the close_notify
+    /// ("shutdown while in init") when the read loop is at that moment processing a TLS 1.3 post-handshake message (a
+    /// session ticket) on the same connection; the FIN is sent anyway, so the peer still reads the end of the stream
+    /// instead of waiting for it forever.
+    /// </summary>
     private static Func<ValueTask> ShutdownWrites(Stream stream, Socket socket) => async () =>
     {
         if (stream is SslStream ssl)
         {
-            await ssl.ShutdownAsync().ConfigureAwait(false);
+            try
+            {
+                await ssl.ShutdownAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or InvalidOperationException)
+            {
+                // Fall through to the FIN: a peer's SslStream reads it as the end of the stream.
+            }
         }
 
         socket.Shutdown(SocketShutdown.Send);
@@ -375,7 +444,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             {
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 handshake.CancelAfter(HandshakeTimeout);
-                await ssl.AuthenticateAsServerAsync(_tls.CreateServerOptions(), handshake.Token).ConfigureAwait(false);
+                await ssl.AuthenticateAsServerAsync(_tls.CreateServerOptions([StreamProtocol, DatagramProtocol]), handshake.Token).ConfigureAwait(false);
                 remoteCertificate = ssl.RemoteCertificate as X509Certificate2;
             }
             catch (Exception e)
@@ -392,6 +461,14 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
         }
 
         var connection = Track(new StreamPeerConnection(stream, ShutdownWrites(stream, socket), remote, remoteCertificate, _idleTimeout, _timeProvider, _logger, Untrack));
+        if (stream is SslStream { NegotiatedApplicationProtocol: var negotiated } && negotiated == DatagramProtocol)
+        {
+            var reading = ReadDatagramsAsync(connection, remote, stopping);
+            _datagramReaders.TryAdd(reading, 0);
+            _ = reading.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _datagramReaders, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return;
+        }
+
         try
         {
             await _accepted.Writer.WriteAsync(connection, stopping).ConfigureAwait(false);
@@ -406,7 +483,8 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
     {
         var token = _stopping.Token;
         var buffer = GC.AllocateUninitializedArray<byte>(ushort.MaxValue + 1);
-        EndPoint any = _udp.AddressFamily == AddressFamily.InterNetworkV6
+        var udp = _udp!;
+        EndPoint any = udp.AddressFamily == AddressFamily.InterNetworkV6
             ? new IPEndPoint(IPAddress.IPv6Any, 0)
             : new IPEndPoint(IPAddress.Any, 0);
         while (!token.IsCancellationRequested)
@@ -414,7 +492,7 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             SocketReceiveFromResult received;
             try
             {
-                received = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, token).ConfigureAwait(false);
+                received = await udp.ReceiveFromAsync(buffer, SocketFlags.None, any, token).ConfigureAwait(false);
             }
             catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
@@ -427,17 +505,59 @@ public sealed class TcpUdpPeerTransport : IPeerTransport
             }
 
             var remote = Normalize((IPEndPoint)received.RemoteEndPoint);
-            var offset = 0;
-            var length = received.ReceivedBytes;
-            if (_authenticator is not null
-                && !_authenticator.TryOpen(buffer.AsSpan(0, received.ReceivedBytes), out offset, out length, out var reason))
+            _datagrams.Writer.TryWrite(new PeerDatagram(remote, buffer.AsSpan(0, received.ReceivedBytes).ToArray()));
+        }
+    }
+
+    private TlsDatagramLink CreateLink(IPEndPoint target) =>
+        new(target, (t, ct) => ConnectCoreAsync(t, DatagramProtocol, ct), OnDatagramsLost, RetireLink, _idleTimeout, _timeProvider, _logger, _stoppingToken);
+
+    private void OnDatagramsLost(TlsDatagramLink link, int count, string reason) => OnDatagramsLost(link.Target, count, reason);
+
+    private void OnDatagramsLost(IPEndPoint target, int count, string reason)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _lostDatagrams, count);
+            Log.DatagramsLost(_logger, count, target, reason);
+        }
+    }
+
+    private void RetireLink(TlsDatagramLink link) => _links.TryRemove(new KeyValuePair<IPEndPoint, TlsDatagramLink>(link.Target, link));
+
+    /// <summary>
+    /// Reads datagram frames off an accepted TLS datagram connection until it ends. Anything but well-formed datagram frames
+    /// closes this connection (counted and logged) and nothing else. The sender is reported as (the connection's
+    /// address, the gossip port it names), where replies reach its listener.
+    /// </summary>
+    private async Task ReadDatagramsAsync(StreamPeerConnection connection, IPEndPoint remote, CancellationToken stopping)
+    {
+        await Task.Yield();
+        var input = connection.Transport.Input;
+        try
+        {
+            while (await FrameCodec.ReadFrameAsync(input, FrameCodec.MaxDatagramFrameSize, stopping).ConfigureAwait(false) is { } frame)
             {
-                Interlocked.Increment(ref _unauthenticatedDatagrams);
-                Log.DatagramDropped(_logger, remote, reason);
-                continue;
+                using (frame)
+                {
+                    var datagram = FrameCodec.ReadDatagram(frame, out var senderPort);
+                    _datagrams.Writer.TryWrite(new PeerDatagram(new IPEndPoint(remote.Address, senderPort), datagram.ToArray()));
+                }
             }
 
-            _datagrams.Writer.TryWrite(new PeerDatagram(remote, buffer.AsSpan(offset, length).ToArray()));
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (PeerProtocolException e)
+        {
+            Interlocked.Increment(ref _rejectedDatagramConnections);
+            Log.DatagramConnectionRejected(_logger, remote, e.Message);
+            connection.Abort("datagram framing violated");
+        }
+#pragma warning disable CA1031 // The connection broke or the transport stopped: datagrams in flight are lost, as on UDP.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            connection.Abort("datagram connection ended");
         }
     }
 }
