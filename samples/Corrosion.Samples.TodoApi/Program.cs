@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Corrosion;
 using Corrosion.Storage;
+using Corrosion.Subscriptions;
 
 // An ASP.NET app that embeds a Corrosion node: its own /todos endpoints go through ICorrosionNode in-process,
 // and app.MapCorrosion() also serves Corrosion's /v1 API for other clients (corrosion exec/query, curl).
@@ -47,8 +49,38 @@ app.MapPost("/todos/{id}/complete", async (string id, ICorrosionNode node, TimeP
     return result.Results[0].RowsAffected == 0 ? Results.NotFound() : Results.NoContent();
 });
 
+// Live todos as server-sent events: the current rows, then every insert/update/delete, from an in-process
+// subscription (the same one /v1/subscriptions serves). Writes on other nodes of the cluster show up here too.
+app.MapGet("/todos/live", (ICorrosionNode node, CancellationToken cancellationToken) =>
+    TypedResults.ServerSentEvents(LiveTodosAsync(node, cancellationToken)));
+
 app.Run();
+
+static async IAsyncEnumerable<TodoEvent> LiveTodosAsync(ICorrosionNode node, [EnumeratorCancellation] CancellationToken cancellationToken)
+{
+    await using var live = await node.SubscribeAsync("SELECT id, title, completed_at FROM todos", cancellationToken: cancellationToken);
+    await foreach (var e in live.WithCancellation(cancellationToken))
+    {
+        switch (e)
+        {
+            case SubscriptionEvent.Row row:
+                yield return TodoEvent.From("row", row.RowId, row.Cells);
+                break;
+            case SubscriptionEvent.Change change:
+                yield return TodoEvent.From(change.Kind.ToString().ToLowerInvariant(), change.RowId, change.Cells);
+                break;
+            case SubscriptionEvent.Error error:
+                throw new InvalidOperationException(error.Message);
+        }
+    }
+}
 
 internal sealed record Todo(string Id, string Title, long? CompletedAt);
 
 internal sealed record NewTodo(string Title);
+
+internal sealed record TodoEvent(string Kind, long RowId, Todo Todo)
+{
+    public static TodoEvent From(string kind, long rowId, IReadOnlyList<SqlValue> cells) =>
+        new(kind, rowId, new Todo(Encoding.UTF8.GetString(cells[0].AsBlob), cells[1].AsText, cells[2].IsNull ? null : cells[2].AsInteger));
+}
