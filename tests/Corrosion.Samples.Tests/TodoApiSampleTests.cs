@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Corrosion.Samples.Tests;
+
+/// <summary>The todo sample as a user runs it: its own process, Kestrel on a port the OS picks, plain HTTP.</summary>
+public sealed partial class TodoApiSampleTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private readonly string _data = Path.Combine(Path.GetTempPath(), $"corrosion-sample-{Guid.NewGuid():N}");
+    private readonly List<string> _output = [];
+    private Process _process = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Corrosion.Samples.TodoApi.dll"), "--urls", "http://127.0.0.1:0", "--DataDirectory", _data })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process = new Process { StartInfo = info };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.Add(e.Data);
+            }
+
+            if (ListeningOn().Match(e.Data) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_output)
+                {
+                    _output.Add(e.Data);
+                }
+            }
+        };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Uri address;
+        try
+        {
+            address = await listening.Task.WaitAsync(Deadline);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the sample did not start listening: {Output()}");
+        }
+
+        _client = new HttpClient { BaseAddress = address, Timeout = Deadline };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client?.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Todos_are_written_read_and_completed_through_the_embedded_node()
+    {
+        var created = await _client.PostAsJsonAsync("/todos", new { title = "Write some Corrosion docs!" });
+        created.StatusCode.Should().Be(HttpStatusCode.Created, Output());
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        (await _client.PostAsync($"/todos/{id}/complete", null)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await _client.PostAsync("/todos/nope/complete", null)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var todos = await _client.GetFromJsonAsync<JsonElement>("/todos");
+        todos.GetArrayLength().Should().Be(1);
+        todos[0].GetProperty("title").GetString().Should().Be("Write some Corrosion docs!");
+        todos[0].GetProperty("completedAt").ValueKind.Should().Be(JsonValueKind.Number);
+
+        // The embedded node serves Corrosion's own API too.
+        var query = await _client.PostAsync("/v1/queries", new StringContent("\"SELECT title FROM todos\""));
+        (await query.Content.ReadAsStringAsync()).Should().Contain("{\"row\":[1,[\"Write some Corrosion docs!\"]]}");
+    }
+
+    [Fact]
+    public async Task Live_todos_stream_the_current_rows_then_each_change_as_server_sent_events()
+    {
+        (await _client.PostAsJsonAsync("/todos", new { title = "first" })).EnsureSuccessStatusCode();
+        using var cts = new CancellationTokenSource(Deadline);
+        using var response = await _client.GetAsync("/todos/live", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+
+        var first = await NextEventAsync(events, cts.Token);
+        first.GetProperty("kind").GetString().Should().Be("row");
+        first.GetProperty("todo").GetProperty("title").GetString().Should().Be("first");
+
+        // A write through Corrosion's API (as a peer's would arrive) reaches the in-process subscription.
+        var write = await _client.PostAsync("/v1/transactions", new StringContent("""["UPDATE todos SET title = 'renamed'"]"""));
+        write.EnsureSuccessStatusCode();
+        var change = await NextEventAsync(events, cts.Token);
+        change.GetProperty("kind").GetString().Should().Be("update");
+        change.GetProperty("rowId").GetInt64().Should().Be(first.GetProperty("rowId").GetInt64());
+        change.GetProperty("todo").GetProperty("title").GetString().Should().Be("renamed");
+    }
+
+    private static async Task<JsonElement> NextEventAsync(StreamReader events, CancellationToken cancellationToken)
+    {
+        while (await events.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone();
+            }
+        }
+
+        throw new InvalidOperationException("the event stream ended");
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return string.Join('\n', _output);
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningOn();
+}
