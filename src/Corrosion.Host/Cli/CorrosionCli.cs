@@ -11,8 +11,8 @@ internal static class CorrosionCli
         var root = new RootCommand("Corrosion: replicated SQLite with CRDTs (cr-sqlite)");
         context.Global.AddTo(root);
         root.Add(AgentCommand.Create(context));
-        root.Add(NotImplementedCommands.Backup(context));
-        root.Add(NotImplementedCommands.Restore(context));
+        root.Add(BackupCommands.Backup(context));
+        root.Add(BackupCommands.Restore(context));
         root.Add(QueryCommand.Create(context));
         root.Add(ExecCommand.Create(context));
         root.Add(AdminCliCommands.Reload(context));

@@ -7,7 +7,4 @@ internal static class ExitCodes
 
     /// <summary>The command failed (bad config, API error, agent unreachable).</summary>
     public const int Error = 1;
-
-    /// <summary>The command exists but is not implemented in this version.</summary>
-    public const int NotImplemented = 2;
 }

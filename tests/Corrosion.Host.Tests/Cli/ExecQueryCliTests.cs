@@ -156,15 +156,6 @@ public sealed class ExecQueryCliTests
         result.Should().Be((1, string.Empty, "corrosion query: the result stream ended before the end of the query\n"));
     }
 
-    [Fact]
-    public async Task Not_implemented_commands_say_so_and_exit_2()
-    {
-        using var dir = new TempDir();
-
-        (await CliRunner.RunAsync(dir, "backup", "/tmp/b.db")).Should().Be((2, string.Empty, "corrosion backup: not implemented yet in this version\n"));
-        (await CliRunner.RunAsync(dir, "restore", "/tmp/b.db", "--self-actor-id")).Should().Be((2, string.Empty, "corrosion restore: not implemented yet in this version\n"));
-    }
-
     [Theory]
     [InlineData("agent")]
     [InlineData("exec")]
