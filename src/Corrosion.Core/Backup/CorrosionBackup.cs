@@ -158,6 +158,12 @@ public static class CorrosionBackup
         using var from = Open(source, readOnly: false, lockTimeout);
         using var to = Open(target, readOnly: false, lockTimeout);
         var deadline = DateTime.UtcNow + lockTimeout;
+        if (from.Scalar("PRAGMA page_size").AsInteger != to.Scalar("PRAGMA page_size").AsInteger)
+        {
+            // A WAL database cannot change its page size in place; leave WAL for the copy (it is set again after).
+            Run(() => to.Execute("PRAGMA journal_mode = DELETE"), $"could not prepare {target} for a backup with another page size");
+        }
+
         var backup = raw.sqlite3_backup_init(to.Handle, "main", from.Handle, "main")
             ?? throw new CorrosionException($"could not start copying into {target}: {to.ErrorMessage}");
         var finished = raw.SQLITE_OK;

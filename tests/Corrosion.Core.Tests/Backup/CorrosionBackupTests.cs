@@ -142,6 +142,32 @@ public sealed class CorrosionBackupTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_replaces_an_existing_database_with_a_backup_of_another_page_size()
+    {
+        await using var a = await TwoActorNodeAsync();
+        var rows = await NodeQueries.RowsAsync(a, AllTodos);
+        var backup = await CorrosionBackup.CreateAsync(APath, _dir.Combine("one.db"));
+        using (var db = SqliteConnection.Open(backup.Path))
+        {
+            db.Execute("PRAGMA journal_mode = DELETE");
+            db.Execute("PRAGMA page_size = 16384");
+            db.Execute("VACUUM");
+        }
+
+        await using (var f = await NodeFactory.OpenAsync(_dir, "f", Schemas.Todos))
+        {
+            await f.ExecuteAsync(["INSERT INTO todos (id, title) VALUES (x'ff', 'replaced')"]);
+        }
+
+        var restored = await CorrosionBackup.RestoreAsync(backup.Path, _dir.Combine("f", "state.db"), new RestoreOptions());
+
+        restored.OldLength.Should().BeGreaterThan(0);
+        Scalar(_dir.Combine("f", "state.db"), "PRAGMA page_size").Should().Be(16384);
+        await using var reopened = await NodeFactory.OpenAsync(_dir, "f", Schemas.Todos);
+        (await NodeQueries.RowsAsync(reopened, AllTodos)).Should().Equal(rows);
+    }
+
+    [Fact]
     public async Task Restore_refuses_a_file_that_is_not_a_backup_and_conflicting_actor_choices()
     {
         await using var a = await TwoActorNodeAsync();
