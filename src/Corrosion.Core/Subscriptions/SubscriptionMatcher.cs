@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Corrosion.Crdt;
 using Corrosion.Logging;
 using Corrosion.Storage;
@@ -11,26 +10,34 @@ namespace Corrosion.Subscriptions;
 
 /// <summary>
 /// One subscription: its query, its current result keyed by row identity, its change ids and history, and its
-/// clients. A single loop reads committed changes from the node's change feed, coalesces what is queued, re-runs the
-/// query (restricted to the changed keys on the fast path, whole otherwise) on a reader connection, diffs against the
-/// held result, persists, and hands the changes to every client without waiting on any of them.
+/// clients. The node's <see cref="SubscriptionDispatcher"/> routes it the changed keys of the commits that touch a
+/// table it reads; when run, it re-runs the query (restricted to the changed keys on the fast path, whole otherwise)
+/// on the reader connection it is given, diffs against the held result, persists, and hands the changes to every
+/// client without waiting on any of them.
 /// </summary>
-internal sealed class SubscriptionMatcher : IAsyncDisposable
+internal sealed class SubscriptionMatcher
 {
-    // Above this many changed keys a restricted re-run stops paying off (and its SQL grows): re-run everything.
-    private const int MaxRestrictedKeys = 500;
-
     private readonly SubscriptionContext _context;
     private readonly Lock _gate = new();
+
+    // Work routed to this matcher and not yet run: the dispatches' changed keys, or a full re-run. Guarded by
+    // _pendingGate, which the dispatcher takes once per dispatch and never while a match runs.
+    private readonly Lock _pendingGate = new();
+    private readonly List<ChangedKeys> _pending = [];
+    private bool _pendingFull;
+    private bool _hasPending;
+    private bool _started;
+
+    // Held while a match runs, so that stopping waits for a running match to finish before the state is deleted.
+    private readonly Lock _runGate = new();
+    private volatile bool _stopped;
     private readonly Dictionary<string, ResultRow> _rows;
     private readonly Queue<ChangeRecord> _history;
     private readonly List<SubscriptionClient> _clients = [];
-    private readonly CancellationTokenSource _stop = new();
     private long _nextRowId;
     private long _lastChangeId;
     private TimeSpan _queryTime;
     private DateTimeOffset _idleSince;
-    private Task _loop = Task.CompletedTask;
 
     public SubscriptionMatcher(SubscriptionContext context, Guid id, string key, Statement statement, IReadOnlyList<string> columns, QueryShape shape, IReadOnlySet<string> tables, StoredSubscription? stored)
     {
@@ -61,15 +68,136 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
     public IReadOnlySet<string> Tables { get; }
 
     /// <summary>
-    /// Starts matching. <paramref name="feed"/> must have been opened before the result now held was read, so no
-    /// commit falls in between; with <paramref name="resync"/> the whole query is re-run first (after a restart).
+    /// Lets the dispatcher run this matcher, with what was routed to it while it initialized; with
+    /// <paramref name="resync"/> the whole query is re-run first (after a restart).
     /// </summary>
-    public void Start(ChangeFeedSubscription feed, bool resync) => _loop = Task.Run(() => RunAsync(feed, resync, _stop.Token));
+    public void MarkStarted(bool resync)
+    {
+        lock (_pendingGate)
+        {
+            _started = true;
+            if (resync)
+            {
+                _pendingFull = true;
+                _hasPending = true;
+                _pending.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a dispatch's changed keys (null: none) if they touch a table this query reads, or a full re-run with
+    /// <paramref name="resync"/>; returns whether this matcher should run now.
+    /// </summary>
+    public bool Route(ChangedKeys? changed, bool resync)
+    {
+        lock (_pendingGate)
+        {
+            if (_stopped)
+            {
+                return false;
+            }
+
+            if (resync || (changed is not null && Touches(changed)))
+            {
+                _hasPending = true;
+                if (resync || !Shape.FastPath)
+                {
+                    _pendingFull = true;
+                    _pending.Clear();
+                }
+                else if (!_pendingFull)
+                {
+                    _pending.Add(changed!);
+                }
+            }
+
+            return _started && _hasPending;
+        }
+    }
+
+    private bool Touches(ChangedKeys changed)
+    {
+        foreach (var table in changed.Tables.Keys)
+        {
+            if (Tables.Contains(table))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Runs what was routed to this matcher, on <paramref name="connection"/> (the caller's, rented).</summary>
+    public void Match(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        lock (_runGate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            ChangedKeys? changed;
+            lock (_pendingGate)
+            {
+                if (!_hasPending)
+                {
+                    return;
+                }
+
+                changed = _pendingFull ? null : _pending.Count == 1 ? _pending[0] : ChangedKeys.Merge(_pending);
+                _pending.Clear();
+                _pendingFull = false;
+                _hasPending = false;
+            }
+
+            if (changed is not null && !CanRestrict(changed))
+            {
+                changed = null;
+            }
+
+            MatchSafely(connection, changed, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether the changed keys of the tables this query reads are few enough for a restricted re-run.</summary>
+    private bool CanRestrict(ChangedKeys changed)
+    {
+        var keys = 0;
+        foreach (var (table, tableKeys) in changed.Tables)
+        {
+            if (!Tables.Contains(table))
+            {
+                continue;
+            }
+
+            if (tableKeys.Overflow || (keys += tableKeys.Hex.Count) > ChangedKeys.MaxRestrictedKeys)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Runs the whole query and keeps its rows as the initial result (row ids from 1).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var (rows, elapsed) = await RunQueryAsync(null, cancellationToken).ConfigureAwait(false);
+        var connection = await _context.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> rows;
+        TimeSpan elapsed;
+        try
+        {
+            using var interrupt = cancellationToken.Register(connection.Interrupt);
+            (rows, elapsed) = RunQuery(connection, null);
+        }
+        finally
+        {
+            _context.Readers.Return(connection);
+        }
+
         foreach (var (key, cells, hidden) in rows)
         {
             _rows[key] = new ResultRow(_nextRowId++, cells, hidden);
@@ -141,90 +269,11 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(ChangeFeedSubscription feed, bool resync, CancellationToken cancellationToken)
+    private void MatchSafely(SqliteConnection connection, ChangedKeys? changed, CancellationToken cancellationToken)
     {
         try
         {
-            if (resync)
-            {
-                await MatchSafelyAsync(null, cancellationToken).ConfigureAwait(false);
-            }
-
-            while (true)
-            {
-                bool more;
-                try
-                {
-                    more = await feed.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    // This loop fell behind the feed and was cut off: start over from a full re-run, which sees every
-                    // commit, including those dropped.
-                    Log.SubscriptionFellBehindFeed(_context.Logger, Id);
-                    feed.Dispose();
-                    feed = _context.Feed.Subscribe(_context.FeedCapacity, BoundedChannelFullMode.Wait);
-                    await MatchSafelyAsync(null, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (!more)
-                {
-                    return;
-                }
-
-                // Coalesce whatever is queued into one match.
-                Dictionary<string, HashSet<string>>? changed = new(StringComparer.OrdinalIgnoreCase);
-                var relevant = false;
-                var keys = 0;
-                while (feed.Reader.TryRead(out var committed))
-                {
-                    foreach (var change in committed.Changeset.Changes)
-                    {
-                        if (!Tables.Contains(change.Table))
-                        {
-                            continue;
-                        }
-
-                        relevant = true;
-                        if (changed is null)
-                        {
-                            continue;
-                        }
-
-                        if (!changed.TryGetValue(change.Table, out var set))
-                        {
-                            changed[change.Table] = set = new HashSet<string>(StringComparer.Ordinal);
-                        }
-
-                        if (set.Add(Convert.ToHexString(change.Pk)) && ++keys > MaxRestrictedKeys)
-                        {
-                            changed = null;
-                        }
-                    }
-                }
-
-                if (relevant)
-                {
-                    await MatchSafelyAsync(Shape.FastPath ? changed : null, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-        finally
-        {
-            feed.Dispose();
-        }
-    }
-
-    private async Task MatchSafelyAsync(Dictionary<string, HashSet<string>>? changed, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await MatchAsync(changed, cancellationToken).ConfigureAwait(false);
+            Match(connection, changed);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -241,9 +290,9 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
     }
 
     /// <summary>Re-runs the query (restricted to <paramref name="changed"/> keys when given) and emits the differences.</summary>
-    internal async Task MatchAsync(Dictionary<string, HashSet<string>>? changed, CancellationToken cancellationToken)
+    private void Match(SqliteConnection connection, ChangedKeys? changed)
     {
-        var (rows, elapsed) = await RunQueryAsync(changed, cancellationToken).ConfigureAwait(false);
+        var (rows, elapsed) = RunQuery(connection, changed);
 
         // Only this loop changes _rows, so it reads them without the lock; clients read them under it.
         IEnumerable<KeyValuePair<string, ResultRow>> affected = changed is null ? _rows : _rows.Where(r => IsAffected(r.Value, changed));
@@ -377,12 +426,12 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
         Log.SubscriptionMatched(_context.Logger, Id, records.Count, changed is null ? "full" : "restricted");
     }
 
-    private bool IsAffected(ResultRow row, Dictionary<string, HashSet<string>> changed)
+    private bool IsAffected(ResultRow row, ChangedKeys changed)
     {
         foreach (var source in Shape.Sources)
         {
-            if (changed.TryGetValue(source.Table, out var keys)
-                && keys.Contains(Convert.ToHexString(PackedPk.Pack(row.Hidden.AsSpan(source.FirstHiddenColumn, source.KeyColumns)))))
+            if (changed.Tables.TryGetValue(source.Table, out var keys)
+                && keys.Hex.Contains(Convert.ToHexString(PackedPk.Pack(row.Hidden.AsSpan(source.FirstHiddenColumn, source.KeyColumns)))))
             {
                 return true;
             }
@@ -392,11 +441,9 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
     }
 
     /// <summary>Runs the query on a reader connection: the whole of it, or only the rows of the changed keys.</summary>
-    private async Task<(List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> Rows, TimeSpan Elapsed)> RunQueryAsync(Dictionary<string, HashSet<string>>? changed, CancellationToken cancellationToken)
+    private (List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> Rows, TimeSpan Elapsed) RunQuery(SqliteConnection connection, ChangedKeys? changed)
     {
         var sql = changed is null ? Shape.Sql : RestrictedSql(changed);
-        var connection = await _context.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
-        try
         {
             var started = Stopwatch.GetTimestamp();
             using var statement = connection.PrepareUncached(sql);
@@ -404,7 +451,6 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
             var visible = Columns.Count;
             var rows = new List<(string, SqlValue[], SqlValue[])>();
             var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
-            using var interrupt = cancellationToken.Register(connection.Interrupt);
             while (statement.Step())
             {
                 var cells = new SqlValue[visible];
@@ -428,20 +474,16 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
 
             return (rows, Stopwatch.GetElapsedTime(started));
         }
-        finally
-        {
-            _context.Readers.Return(connection);
-        }
     }
 
     /// <summary>The rewritten query wrapped to keep only rows whose identity includes a changed primary key.</summary>
-    private string RestrictedSql(Dictionary<string, HashSet<string>> changed)
+    private string RestrictedSql(ChangedKeys changed)
     {
         var builder = new StringBuilder("SELECT * FROM (").Append(Shape.Sql).Append(") WHERE ");
         var first = true;
         foreach (var source in Shape.Sources)
         {
-            if (!changed.TryGetValue(source.Table, out var keys))
+            if (!changed.Tables.TryGetValue(source.Table, out var keys))
             {
                 continue;
             }
@@ -453,52 +495,10 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
                 builder.Append(k == 0 ? string.Empty : ", ").Append(SubscriptionQueryAnalyzer.HiddenPrefix).Append(source.FirstHiddenColumn + k);
             }
 
-            builder.Append(") IN (VALUES ");
-            var firstKey = true;
-            foreach (var hex in keys)
-            {
-                builder.Append(firstKey ? "(" : ", (");
-                firstKey = false;
-                var values = PackedPk.Unpack(Convert.FromHexString(hex));
-                for (var v = 0; v < values.Length; v++)
-                {
-                    builder.Append(v == 0 ? string.Empty : ", ");
-                    AppendLiteral(builder, values[v]);
-                }
-
-                builder.Append(')');
-            }
-
-            builder.Append(')');
+            builder.Append(") IN (VALUES ").Append(keys.ValuesSql).Append(')');
         }
 
         return first ? Shape.Sql + " LIMIT 0" : builder.ToString();
-    }
-
-    private static void AppendLiteral(StringBuilder builder, SqlValue value)
-    {
-        switch (value.Kind)
-        {
-            case SqlValueKind.Integer:
-                builder.Append(value.AsInteger.ToString(CultureInfo.InvariantCulture));
-                break;
-            case SqlValueKind.Real:
-                var real = value.AsReal;
-                var text = double.IsPositiveInfinity(real) ? "9e999" : double.IsNegativeInfinity(real) ? "-9e999" : real.ToString("R", CultureInfo.InvariantCulture);
-
-                // Keep it a REAL literal: "2" would be read as an integer.
-                builder.Append(text).Append(text.Any(c => c is '.' or 'E' or 'e') ? string.Empty : ".0");
-                break;
-            case SqlValueKind.Text:
-                builder.Append('\'').Append(value.AsText.Replace("'", "''", StringComparison.Ordinal)).Append('\'');
-                break;
-            case SqlValueKind.Blob:
-                builder.Append("X'").Append(Convert.ToHexString(value.AsBlob)).Append('\'');
-                break;
-            default:
-                builder.Append("NULL");
-                break;
-        }
     }
 
     /// <summary>Ends every client's stream with <paramref name="message"/>.</summary>
@@ -515,18 +515,18 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops matching; returns once a match that is running has finished, so its state can be deleted.</summary>
+    public void Stop()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
+        lock (_runGate)
         {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped.
+            _stopped = true;
         }
 
-        _stop.Dispose();
+        lock (_pendingGate)
+        {
+            _pending.Clear();
+            _hasPending = false;
+        }
     }
 }
