@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Corrosion.Crdt;
 using Corrosion.Logging;
+using Corrosion.Storage;
 
 namespace Corrosion.Subscriptions;
 
@@ -127,9 +128,9 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or SqliteException)
         {
-            // Stopping.
+            // Stopping: a match that was running was interrupted (SQLITE_INTERRUPT) or cancelled.
         }
         finally
         {
