@@ -55,6 +55,8 @@ internal sealed class ChangedKeys
 internal sealed class TableKeys
 {
     private string? _values;
+    private string? _json;
+    private bool _jsonDone;
 
     public HashSet<string> Hex { get; } = new(StringComparer.Ordinal);
 
@@ -89,6 +91,94 @@ internal sealed class TableKeys
     /// every matcher, so it is formatted once; concurrent first calls compute the same text, which is harmless.
     /// </summary>
     public string ValuesSql => _values ??= FormatValues();
+
+    /// <summary>
+    /// The keys as a JSON array of scalars, to bind as one parameter of <c>IN (SELECT value FROM json_each(?))</c>,
+    /// so that the restricted SQL does not change with the keys: SQLite then parses a short statement instead of one
+    /// VALUES row per key. Null when a key cannot be carried exactly by JSON (more than one column, a BLOB, a
+    /// non-finite REAL, text with NUL, the one integer JSON parsers treat specially): use <see cref="ValuesSql"/>.
+    /// Formatted once; concurrent first calls compute the same text, which is harmless.
+    /// </summary>
+    public string? Json
+    {
+        get
+        {
+            if (!Volatile.Read(ref _jsonDone))
+            {
+                _json = FormatJson();
+                Volatile.Write(ref _jsonDone, true);
+            }
+
+            return _json;
+        }
+    }
+
+    private string? FormatJson()
+    {
+        var builder = new StringBuilder("[");
+        foreach (var hex in Hex)
+        {
+            var values = PackedPk.Unpack(Convert.FromHexString(hex));
+            if (values.Length != 1)
+            {
+                return null;
+            }
+
+            builder.Append(builder.Length == 1 ? string.Empty : ",");
+            var value = values[0];
+            switch (value.Kind)
+            {
+                case SqlValueKind.Integer when value.AsInteger != long.MinValue:
+                    builder.Append(value.AsInteger.ToString(CultureInfo.InvariantCulture));
+                    break;
+                case SqlValueKind.Real when double.IsFinite(value.AsReal):
+                    var text = value.AsReal.ToString("R", CultureInfo.InvariantCulture);
+
+                    // Keep it a REAL: "2" would be read as an integer.
+                    builder.Append(text).Append(text.Any(c => c is '.' or 'E' or 'e') ? string.Empty : ".0");
+                    break;
+                case SqlValueKind.Text when !value.AsText.Contains('\0', StringComparison.Ordinal):
+                    AppendJsonString(builder, value.AsText);
+                    break;
+                case SqlValueKind.Null:
+                    builder.Append("null");
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return builder.Append(']').ToString();
+    }
+
+    /// <summary>
+    /// A JSON string escaping only what JSON requires, so that every other character (astral ones included)
+    /// reaches SQLite as the same UTF-8 it would have as a SQL literal.
+    /// </summary>
+    private static void AppendJsonString(StringBuilder builder, string text)
+    {
+        builder.Append('"');
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"':
+                    builder.Append("\\\"");
+                    break;
+                case '\\':
+                    builder.Append("\\\\");
+                    break;
+                case < ' ':
+                    builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    builder.Append(c);
+                    break;
+            }
+        }
+
+        builder.Append('"');
+    }
 
     private string FormatValues()
     {

@@ -17,8 +17,12 @@ namespace Corrosion.Subscriptions;
 /// </summary>
 internal sealed class SubscriptionMatcher
 {
+    // Named parameters the restricted SQL adds for the changed keys; not used when the query's text could hold one.
+    private const string KeysParameterPrefix = ":__corro_keys_";
+
     private readonly SubscriptionContext _context;
     private readonly Lock _gate = new();
+    private readonly bool _keysParameterFree;
 
     // Work routed to this matcher and not yet run: the dispatches' changed keys, or a full re-run. Guarded by
     // _pendingGate, which the dispatcher takes once per dispatch and never while a match runs.
@@ -53,6 +57,7 @@ internal sealed class SubscriptionMatcher
         _nextRowId = stored?.NextRowId ?? 1;
         _lastChangeId = stored?.LastChangeId ?? 0;
         _idleSince = context.Time.GetUtcNow();
+        _keysParameterFree = !shape.Sql.Contains(KeysParameterPrefix[1..], StringComparison.OrdinalIgnoreCase);
     }
 
     public Guid Id { get; }
@@ -443,11 +448,19 @@ internal sealed class SubscriptionMatcher
     /// <summary>Runs the query on a reader connection: the whole of it, or only the rows of the changed keys.</summary>
     private (List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> Rows, TimeSpan Elapsed) RunQuery(SqliteConnection connection, ChangedKeys? changed)
     {
-        var sql = changed is null ? Shape.Sql : RestrictedSql(changed);
+        var keyParameters = new List<string>();
+        var sql = changed is null ? Shape.Sql : RestrictedSql(changed, keyParameters);
         {
             var started = Stopwatch.GetTimestamp();
             using var statement = connection.PrepareUncached(sql);
-            ParameterBinder.Bind(statement, Statement);
+
+            // The key parameters come after the query's text, so they are numbered after all of its own.
+            ParameterBinder.Bind(statement, Statement, statement.ParameterCount - keyParameters.Count);
+            for (var p = 0; p < keyParameters.Count; p++)
+            {
+                statement.Bind(statement.ParameterIndex(KeysParameterPrefix + p.ToString(CultureInfo.InvariantCulture)), SqlValue.FromText(keyParameters[p]));
+            }
+
             var visible = Columns.Count;
             var rows = new List<(string, SqlValue[], SqlValue[])>();
             var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -476,8 +489,12 @@ internal sealed class SubscriptionMatcher
         }
     }
 
-    /// <summary>The rewritten query wrapped to keep only rows whose identity includes a changed primary key.</summary>
-    private string RestrictedSql(ChangedKeys changed)
+    /// <summary>
+    /// The rewritten query wrapped to keep only rows whose identity includes a changed primary key. Single-column
+    /// keys go in as a JSON array parameter (added to <paramref name="keyParameters"/>), which SQLite prepares several
+    /// times faster than a literal VALUES list; other keys (composite, BLOB) are written as literals.
+    /// </summary>
+    private string RestrictedSql(ChangedKeys changed, List<string> keyParameters)
     {
         var builder = new StringBuilder("SELECT * FROM (").Append(Shape.Sql).Append(") WHERE ");
         var first = true;
@@ -495,7 +512,15 @@ internal sealed class SubscriptionMatcher
                 builder.Append(k == 0 ? string.Empty : ", ").Append(SubscriptionQueryAnalyzer.HiddenPrefix).Append(source.FirstHiddenColumn + k);
             }
 
-            builder.Append(") IN (VALUES ").Append(keys.ValuesSql).Append(')');
+            if (source.KeyColumns == 1 && _keysParameterFree && keys.Json is { } json)
+            {
+                builder.Append(") IN (SELECT value FROM json_each(").Append(KeysParameterPrefix).Append(keyParameters.Count).Append("))");
+                keyParameters.Add(json);
+            }
+            else
+            {
+                builder.Append(") IN (VALUES ").Append(keys.ValuesSql).Append(')');
+            }
         }
 
         return first ? Shape.Sql + " LIMIT 0" : builder.ToString();
