@@ -124,7 +124,21 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
 
                 if (due.Count > 0)
                 {
-                    await RunMatchersAsync(due, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await RunMatchersAsync(due, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // Not a query failing (each matcher handles its own) but the dispatch itself, e.g. no reader
+                        // connection: the changes taken for these matchers are lost, so their clients cannot be kept
+                        // correct. The others, and later commits, go on.
+                        foreach (var matcher in due)
+                        {
+                            Log.SubscriptionMatchFailed(_context.Logger, matcher.Id, ex);
+                            matcher.FailClients($"subscription {matcher.Id} failed to match changes: {ex.Message}");
+                        }
+                    }
                 }
             }
         }
