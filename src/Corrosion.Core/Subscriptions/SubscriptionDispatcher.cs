@@ -21,6 +21,10 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
     // Set when a matcher starts with work already pending (commits seen while it initialized, or a resync).
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private SubscriptionMatcher[] _matchers = [];
+
+    // Held for a whole dispatch (match, persist, apply), so that removing a matcher waits for its changes to be
+    // persisted before its stored state is deleted.
+    private readonly SemaphoreSlim _dispatching = new(1, 1);
     private ChangeFeedSubscription _feed;
     private readonly Task _loop;
 
@@ -51,11 +55,22 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         _wake.Writer.TryWrite(true);
     }
 
-    public void Remove(SubscriptionMatcher matcher)
+    /// <summary>Stops routing to <paramref name="matcher"/>; returns once a dispatch running it has finished.</summary>
+    public async Task RemoveAsync(SubscriptionMatcher matcher, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             _matchers = [.. _matchers.Where(m => m != matcher)];
+        }
+
+        await _dispatching.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            matcher.Stop();
+        }
+        finally
+        {
+            _dispatching.Release();
         }
     }
 
@@ -113,32 +128,14 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                 }
 
                 _wake.Reader.TryRead(out _);
-                var due = new List<SubscriptionMatcher>();
-                foreach (var matcher in Volatile.Read(ref _matchers))
+                await _dispatching.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    if (matcher.Route(changed, resyncAll))
-                    {
-                        due.Add(matcher);
-                    }
+                    await DispatchAsync(changed, resyncAll, cancellationToken).ConfigureAwait(false);
                 }
-
-                if (due.Count > 0)
+                finally
                 {
-                    try
-                    {
-                        await RunMatchersAsync(due, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // Not a query failing (each matcher handles its own) but the dispatch itself, e.g. no reader
-                        // connection: the changes taken for these matchers are lost, so their clients cannot be kept
-                        // correct. The others, and later commits, go on.
-                        foreach (var matcher in due)
-                        {
-                            Log.SubscriptionMatchFailed(_context.Logger, matcher.Id, ex);
-                            matcher.FailClients($"subscription {matcher.Id} failed to match changes: {ex.Message}");
-                        }
-                    }
+                    _dispatching.Release();
                 }
             }
         }
@@ -152,12 +149,75 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Routes one dispatch, runs the matchers due, persists what they found in one go, then applies it.</summary>
+    private async Task DispatchAsync(ChangedKeys? changed, bool resyncAll, CancellationToken cancellationToken)
+    {
+        var due = new List<SubscriptionMatcher>();
+        foreach (var matcher in Volatile.Read(ref _matchers))
+        {
+            if (matcher.Route(changed, resyncAll))
+            {
+                due.Add(matcher);
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        List<MatchedBatch> batches;
+        try
+        {
+            batches = await RunMatchersAsync(due, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not a query failing (each matcher handles its own) but the dispatch itself, e.g. no reader
+            // connection: the changes taken for these matchers are lost, so their clients cannot be kept
+            // correct. The others, and later commits, go on.
+            foreach (var matcher in due)
+            {
+                matcher.Fail(ex);
+            }
+
+            return;
+        }
+
+        if (batches.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Persist first, in one transaction for the whole dispatch: a change id a client has seen must
+            // survive a crash with the same content.
+            _context.Store.SaveAll(batches);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var batch in batches)
+            {
+                batch.Matcher.Fail(ex);
+            }
+
+            return;
+        }
+
+        foreach (var batch in batches)
+        {
+            batch.Matcher.Apply(batch);
+        }
+    }
+
     /// <summary>
     /// Runs the due matchers, each once, on up to one connection per core; a worker takes the next matcher when done
     /// with one, so one slow full re-run does not hold up the rest of the dispatch on that connection alone.
     /// </summary>
-    private async Task RunMatchersAsync(List<SubscriptionMatcher> due, CancellationToken cancellationToken)
+    private async Task<List<MatchedBatch>> RunMatchersAsync(List<SubscriptionMatcher> due, CancellationToken cancellationToken)
     {
+        var batches = new List<MatchedBatch>();
         var next = -1;
         async Task WorkAsync()
         {
@@ -169,7 +229,13 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                 while ((i = Interlocked.Increment(ref next)) < due.Count)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    due[i].Match(connection, cancellationToken);
+                    if (due[i].Match(connection, cancellationToken) is { } batch)
+                    {
+                        lock (batches)
+                        {
+                            batches.Add(batch);
+                        }
+                    }
                 }
             }
             finally
@@ -183,7 +249,7 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         {
             // One matcher (the common case with few subscriptions): no extra hop on the way to its clients.
             await WorkAsync().ConfigureAwait(false);
-            return;
+            return batches;
         }
 
         var tasks = new Task[workers];
@@ -193,6 +259,7 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
+        return batches;
     }
 
     public async ValueTask DisposeAsync()
@@ -208,5 +275,6 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _dispatching.Dispose();
     }
 }

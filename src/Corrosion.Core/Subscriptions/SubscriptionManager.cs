@@ -141,8 +141,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _dispatcher.Remove(matcher);
-                matcher.Stop();
+                await _dispatcher.RemoveAsync(matcher, CancellationToken.None).ConfigureAwait(false);
                 if (ex is ArgumentException or SqliteException)
                 {
                     throw new StatementException(0, statement.Sql, ex.Message, ex);
@@ -284,8 +283,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
 
                 foreach (var matcher in dropped)
                 {
-                    _dispatcher.Remove(matcher);
-                    matcher.Stop();
+                    await _dispatcher.RemoveAsync(matcher, CancellationToken.None).ConfigureAwait(false);
                     _context.Store.Delete(matcher.Id);
                     Log.SubscriptionDropped(_context.Logger, matcher.Id, retention.TotalSeconds);
                 }

@@ -134,14 +134,18 @@ internal sealed class SubscriptionMatcher
         return false;
     }
 
-    /// <summary>Runs what was routed to this matcher, on <paramref name="connection"/> (the caller's, rented).</summary>
-    public void Match(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs what was routed to this matcher, on <paramref name="connection"/> (the caller's, rented). Returns the
+    /// changes found, for the dispatcher to persist (with those of the other matchers of the dispatch) and then
+    /// <see cref="Apply"/>; null when there are none or the query failed (its clients are then failed).
+    /// </summary>
+    public MatchedBatch? Match(SqliteConnection connection, CancellationToken cancellationToken)
     {
         lock (_runGate)
         {
             if (_stopped)
             {
-                return;
+                return null;
             }
 
             ChangedKeys? changed;
@@ -149,7 +153,7 @@ internal sealed class SubscriptionMatcher
             {
                 if (!_hasPending)
                 {
-                    return;
+                    return null;
                 }
 
                 changed = _pendingFull ? null : _pending.Count == 1 ? _pending[0] : ChangedKeys.Merge(_pending);
@@ -163,7 +167,7 @@ internal sealed class SubscriptionMatcher
                 changed = null;
             }
 
-            MatchSafely(connection, changed, cancellationToken);
+            return MatchSafely(connection, changed, cancellationToken);
         }
     }
 
@@ -274,28 +278,37 @@ internal sealed class SubscriptionMatcher
         }
     }
 
-    private void MatchSafely(SqliteConnection connection, ChangedKeys? changed, CancellationToken cancellationToken)
+    private MatchedBatch? MatchSafely(SqliteConnection connection, ChangedKeys? changed, CancellationToken cancellationToken)
     {
         try
         {
-            Match(connection, changed);
+            return Match(connection, changed);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The query no longer runs (a schema change, a full disk): its clients cannot be kept correct.
-            Log.SubscriptionMatchFailed(_context.Logger, Id, ex);
-            lock (_gate)
+            Fail(ex);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The query no longer runs, or its changes could not be persisted (a schema change, a full disk): its clients
+    /// cannot be kept correct, so their streams end with an error.
+    /// </summary>
+    public void Fail(Exception exception)
+    {
+        Log.SubscriptionMatchFailed(_context.Logger, Id, exception);
+        lock (_gate)
+        {
+            foreach (var client in _clients)
             {
-                foreach (var client in _clients)
-                {
-                    client.Fail($"subscription {Id} failed to match changes: {ex.Message}");
-                }
+                client.Fail($"subscription {Id} failed to match changes: {exception.Message}");
             }
         }
     }
 
     /// <summary>Re-runs the query (restricted to <paramref name="changed"/> keys when given) and emits the differences.</summary>
-    private void Match(SqliteConnection connection, ChangedKeys? changed)
+    private MatchedBatch? Match(SqliteConnection connection, ChangedKeys? changed)
     {
         var (rows, elapsed) = RunQuery(connection, changed);
 
@@ -353,7 +366,7 @@ internal sealed class SubscriptionMatcher
 
         if (emitted.Count == 0)
         {
-            return;
+            return null;
         }
 
         var changeId = _lastChangeId;
@@ -372,10 +385,15 @@ internal sealed class SubscriptionMatcher
             }
         }
 
-        // Persist first: a change id a client has seen must survive a crash with the same content.
-        var keepAfter = changeId - _context.HistoryLimit;
-        _context.Store.Save(Id, changeId, nextRowId, rowWrites, records, keepAfter);
+        // Persisted by the dispatcher before Apply: a change id a client has seen must survive a crash with the same
+        // content.
+        return new MatchedBatch(this, changeId, nextRowId, changeId - _context.HistoryLimit, rowWrites, records, emitted, changed is null, elapsed);
+    }
 
+    /// <summary>Takes a persisted batch into the held result and history, and hands its changes to every client.</summary>
+    public void Apply(MatchedBatch batch)
+    {
+        var (_, changeId, nextRowId, keepAfter, _, records, emitted, full, elapsed) = batch;
         lock (_gate)
         {
             foreach (var (_, remove, add, row) in emitted)
@@ -403,7 +421,7 @@ internal sealed class SubscriptionMatcher
 
             _nextRowId = nextRowId;
             _lastChangeId = changeId;
-            if (changed is null)
+            if (full)
             {
                 _queryTime = elapsed;
             }
@@ -428,7 +446,7 @@ internal sealed class SubscriptionMatcher
             }
         }
 
-        Log.SubscriptionMatched(_context.Logger, Id, records.Count, changed is null ? "full" : "restricted");
+        Log.SubscriptionMatched(_context.Logger, Id, records.Count, full ? "full" : "restricted");
     }
 
     private bool IsAffected(ResultRow row, ChangedKeys changed)
@@ -555,3 +573,15 @@ internal sealed class SubscriptionMatcher
         }
     }
 }
+
+/// <summary>The changes one match found, to persist and then apply (see <see cref="SubscriptionMatcher.Match(SqliteConnection, CancellationToken)"/>).</summary>
+internal sealed record MatchedBatch(
+    SubscriptionMatcher Matcher,
+    long ChangeId,
+    long NextRowId,
+    long KeepChangesAfter,
+    List<(string Key, ResultRow? Row)> RowWrites,
+    List<ChangeRecord> Records,
+    List<(ChangeKind Kind, string? Remove, string? Add, ResultRow Row)> Emitted,
+    bool Full,
+    TimeSpan Elapsed);
