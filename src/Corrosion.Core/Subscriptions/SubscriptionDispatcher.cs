@@ -166,10 +166,9 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
             return;
         }
 
-        List<MatchedBatch> batches;
         try
         {
-            batches = await RunMatchersAsync(due, cancellationToken).ConfigureAwait(false);
+            await RunMatchersAsync(due, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -181,9 +180,15 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                 matcher.Fail(ex);
             }
 
-            return;
         }
+    }
 
+    /// <summary>
+    /// Persists what one worker's matchers found, in one transaction, then hands it to their clients. Persist first:
+    /// a change id a client has seen must survive a crash with the same content.
+    /// </summary>
+    private void PersistAndApply(List<MatchedBatch> batches, CancellationToken cancellationToken)
+    {
         if (batches.Count == 0)
         {
             return;
@@ -191,8 +196,6 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
 
         try
         {
-            // Persist first, in one transaction for the whole dispatch: a change id a client has seen must
-            // survive a crash with the same content.
             _context.Store.SaveAll(batches);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -213,14 +216,16 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
 
     /// <summary>
     /// Runs the due matchers, each once, on up to one connection per core; a worker takes the next matcher when done
-    /// with one, so one slow full re-run does not hold up the rest of the dispatch on that connection alone.
+    /// with one, so one slow full re-run does not hold up the rest of the dispatch on that connection alone. Each
+    /// worker then persists its matchers' changes in one transaction (not one per subscription) and applies them,
+    /// without waiting for the other workers.
     /// </summary>
-    private async Task<List<MatchedBatch>> RunMatchersAsync(List<SubscriptionMatcher> due, CancellationToken cancellationToken)
+    private async Task RunMatchersAsync(List<SubscriptionMatcher> due, CancellationToken cancellationToken)
     {
-        var batches = new List<MatchedBatch>();
         var next = -1;
         async Task WorkAsync()
         {
+            var batches = new List<MatchedBatch>();
             var connection = await _context.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -231,10 +236,7 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                     cancellationToken.ThrowIfCancellationRequested();
                     if (due[i].Match(connection, cancellationToken) is { } batch)
                     {
-                        lock (batches)
-                        {
-                            batches.Add(batch);
-                        }
+                        batches.Add(batch);
                     }
                 }
             }
@@ -242,6 +244,8 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
             {
                 _context.Readers.Return(connection);
             }
+
+            PersistAndApply(batches, cancellationToken);
         }
 
         var workers = Math.Min(due.Count, Environment.ProcessorCount);
@@ -249,7 +253,7 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         {
             // One matcher (the common case with few subscriptions): no extra hop on the way to its clients.
             await WorkAsync().ConfigureAwait(false);
-            return batches;
+            return;
         }
 
         var tasks = new Task[workers];
@@ -259,7 +263,6 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        return batches;
     }
 
     public async ValueTask DisposeAsync()
