@@ -53,6 +53,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, EventName = "SubscriptionClientFellBehind", Level = LogLevel.Warning, Message = "a client of subscription {Id} fell behind ({Capacity} events buffered) and was disconnected")]
     public static partial void SubscriptionClientFellBehind(ILogger logger, Guid id, int capacity);
 
-    [LoggerMessage(EventId = 1016, EventName = "SubscriptionFellBehindFeed", Level = LogLevel.Warning, Message = "subscription {Id} fell behind the change feed; re-running its whole query")]
-    public static partial void SubscriptionFellBehindFeed(ILogger logger, Guid id);
+    [LoggerMessage(EventId = 1016, EventName = "SubscriptionsFellBehindFeed", Level = LogLevel.Warning, Message = "subscriptions fell behind the change feed; re-running every subscription's whole query")]
+    public static partial void SubscriptionsFellBehindFeed(ILogger logger);
 }

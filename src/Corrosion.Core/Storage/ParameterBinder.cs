@@ -3,9 +3,15 @@ namespace Corrosion.Storage;
 /// <summary>Binds a <see cref="Statement"/>'s positional or named parameters to a prepared statement.</summary>
 internal static class ParameterBinder
 {
-    public static void Bind(SqliteStatement prepared, Statement statement)
+    /// <param name="prepared">The prepared statement.</param>
+    /// <param name="statement">The values.</param>
+    /// <param name="parameterCount">
+    /// How many of the prepared statement's parameters are the statement's (the first ones), when the SQL was
+    /// extended with parameters of its own after the statement's text; all of them when null.
+    /// </param>
+    public static void Bind(SqliteStatement prepared, Statement statement, int? parameterCount = null)
     {
-        var expected = prepared.ParameterCount;
+        var expected = parameterCount ?? prepared.ParameterCount;
         if (statement.NamedParameters is { Count: > 0 } named)
         {
             for (var i = 1; i <= expected; i++)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Corrosion.Crdt;
 using Corrosion.Logging;
 using Corrosion.Options;
@@ -18,6 +17,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
 
     private readonly CorrosionOptions _options;
     private readonly SubscriptionContext _context;
+    private readonly SubscriptionDispatcher _dispatcher;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _create = new(1, 1);
     private readonly Dictionary<string, SubscriptionMatcher> _byKey = new(StringComparer.Ordinal);
@@ -29,6 +29,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
     {
         _options = options;
         _context = context;
+        _dispatcher = new SubscriptionDispatcher(context);
     }
 
     /// <summary>Opens the store under <c>db.subscriptions_path</c> and restores every persisted subscription.</summary>
@@ -88,8 +89,8 @@ internal sealed class SubscriptionManager : IAsyncDisposable
             }
 
             var matcher = new SubscriptionMatcher(_context, stored.Id, KeyOf(stored.Statement), stored.Statement, columns, shape, tables, stored);
-            var feed = _context.Feed.Subscribe(FeedCapacity, BoundedChannelFullMode.Wait);
-            matcher.Start(feed, resync: true);
+            _dispatcher.Register(matcher);
+            _dispatcher.Start(matcher, resync: true);
             lock (_gate)
             {
                 _byKey[matcher.Key] = matcher;
@@ -133,14 +134,14 @@ internal sealed class SubscriptionManager : IAsyncDisposable
             var matcher = new SubscriptionMatcher(_context, Guid.NewGuid(), key, statement, columns, shape, tables, stored: null);
 
             // Listen before reading the initial result: a commit in between is then matched again, harmlessly.
-            var feed = _context.Feed.Subscribe(FeedCapacity, BoundedChannelFullMode.Wait);
+            _dispatcher.Register(matcher);
             try
             {
                 await matcher.InitializeAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                feed.Dispose();
+                await _dispatcher.RemoveAsync(matcher, CancellationToken.None).ConfigureAwait(false);
                 if (ex is ArgumentException or SqliteException)
                 {
                     throw new StatementException(0, statement.Sql, ex.Message, ex);
@@ -149,7 +150,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
                 throw;
             }
 
-            matcher.Start(feed, resync: false);
+            _dispatcher.Start(matcher, resync: false);
             Log.SubscriptionCreated(_context.Logger, matcher.Id, shape.FastPath ? "fast path" : "full re-run", shape.Reason ?? "restricted to changed keys");
             lock (_gate)
             {
@@ -282,7 +283,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
 
                 foreach (var matcher in dropped)
                 {
-                    await matcher.DisposeAsync().ConfigureAwait(false);
+                    await _dispatcher.RemoveAsync(matcher, CancellationToken.None).ConfigureAwait(false);
                     _context.Store.Delete(matcher.Id);
                     Log.SubscriptionDropped(_context.Logger, matcher.Id, retention.TotalSeconds);
                 }
@@ -298,6 +299,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _retention.ConfigureAwait(false);
+        await _dispatcher.DisposeAsync().ConfigureAwait(false);
         List<SubscriptionMatcher> matchers;
         lock (_gate)
         {
@@ -309,7 +311,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
         foreach (var matcher in matchers)
         {
             matcher.FailClients("the node is stopping");
-            await matcher.DisposeAsync().ConfigureAwait(false);
+            matcher.Stop();
         }
 
         _context.Store.Dispose();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Corrosion.Crdt;
 using Corrosion.Logging;
 using Corrosion.Storage;
@@ -11,26 +10,38 @@ namespace Corrosion.Subscriptions;
 
 /// <summary>
 /// One subscription: its query, its current result keyed by row identity, its change ids and history, and its
-/// clients. A single loop reads committed changes from the node's change feed, coalesces what is queued, re-runs the
-/// query (restricted to the changed keys on the fast path, whole otherwise) on a reader connection, diffs against the
-/// held result, persists, and hands the changes to every client without waiting on any of them.
+/// clients. The node's <see cref="SubscriptionDispatcher"/> routes it the changed keys of the commits that touch a
+/// table it reads; when run, it re-runs the query (restricted to the changed keys on the fast path, whole otherwise)
+/// on the reader connection it is given, diffs against the held result, persists, and hands the changes to every
+/// client without waiting on any of them.
 /// </summary>
-internal sealed class SubscriptionMatcher : IAsyncDisposable
+internal sealed class SubscriptionMatcher
 {
-    // Above this many changed keys a restricted re-run stops paying off (and its SQL grows): re-run everything.
-    private const int MaxRestrictedKeys = 500;
+    // Named parameters the restricted SQL adds for the changed keys; not used when the query's text could hold one.
+    private const string KeysParameterPrefix = ":__corro_keys_";
 
     private readonly SubscriptionContext _context;
     private readonly Lock _gate = new();
+    private readonly bool _keysParameterFree;
+
+    // Work routed to this matcher and not yet run: the dispatches' changed keys, or a full re-run. Guarded by
+    // _pendingGate, which the dispatcher takes once per dispatch and never while a match runs.
+    private readonly Lock _pendingGate = new();
+    private readonly List<ChangedKeys> _pending = [];
+    private bool _pendingFull;
+    private bool _hasPending;
+    private bool _started;
+
+    // Held while a match runs, so that stopping waits for a running match to finish before the state is deleted.
+    private readonly Lock _runGate = new();
+    private volatile bool _stopped;
     private readonly Dictionary<string, ResultRow> _rows;
     private readonly Queue<ChangeRecord> _history;
     private readonly List<SubscriptionClient> _clients = [];
-    private readonly CancellationTokenSource _stop = new();
     private long _nextRowId;
     private long _lastChangeId;
     private TimeSpan _queryTime;
     private DateTimeOffset _idleSince;
-    private Task _loop = Task.CompletedTask;
 
     public SubscriptionMatcher(SubscriptionContext context, Guid id, string key, Statement statement, IReadOnlyList<string> columns, QueryShape shape, IReadOnlySet<string> tables, StoredSubscription? stored)
     {
@@ -46,6 +57,7 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
         _nextRowId = stored?.NextRowId ?? 1;
         _lastChangeId = stored?.LastChangeId ?? 0;
         _idleSince = context.Time.GetUtcNow();
+        _keysParameterFree = !shape.Sql.Contains(KeysParameterPrefix[1..], StringComparison.OrdinalIgnoreCase);
     }
 
     public Guid Id { get; }
@@ -61,15 +73,140 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
     public IReadOnlySet<string> Tables { get; }
 
     /// <summary>
-    /// Starts matching. <paramref name="feed"/> must have been opened before the result now held was read, so no
-    /// commit falls in between; with <paramref name="resync"/> the whole query is re-run first (after a restart).
+    /// Lets the dispatcher run this matcher, with what was routed to it while it initialized; with
+    /// <paramref name="resync"/> the whole query is re-run first (after a restart).
     /// </summary>
-    public void Start(ChangeFeedSubscription feed, bool resync) => _loop = Task.Run(() => RunAsync(feed, resync, _stop.Token));
+    public void MarkStarted(bool resync)
+    {
+        lock (_pendingGate)
+        {
+            _started = true;
+            if (resync)
+            {
+                _pendingFull = true;
+                _hasPending = true;
+                _pending.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a dispatch's changed keys (null: none) if they touch a table this query reads, or a full re-run with
+    /// <paramref name="resync"/>; returns whether this matcher should run now.
+    /// </summary>
+    public bool Route(ChangedKeys? changed, bool resync)
+    {
+        lock (_pendingGate)
+        {
+            if (_stopped)
+            {
+                return false;
+            }
+
+            if (resync || (changed is not null && Touches(changed)))
+            {
+                _hasPending = true;
+                if (resync || !Shape.FastPath)
+                {
+                    _pendingFull = true;
+                    _pending.Clear();
+                }
+                else if (!_pendingFull)
+                {
+                    _pending.Add(changed!);
+                }
+            }
+
+            return _started && _hasPending;
+        }
+    }
+
+    private bool Touches(ChangedKeys changed)
+    {
+        foreach (var table in changed.Tables.Keys)
+        {
+            if (Tables.Contains(table))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Runs what was routed to this matcher, on <paramref name="connection"/> (the caller's, rented). Returns the
+    /// changes found, for the dispatcher to persist (with those of the other matchers of the dispatch) and then
+    /// <see cref="Apply"/>; null when there are none or the query failed (its clients are then failed).
+    /// </summary>
+    public MatchedBatch? Match(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        lock (_runGate)
+        {
+            if (_stopped)
+            {
+                return null;
+            }
+
+            ChangedKeys? changed;
+            lock (_pendingGate)
+            {
+                if (!_hasPending)
+                {
+                    return null;
+                }
+
+                changed = _pendingFull ? null : _pending.Count == 1 ? _pending[0] : ChangedKeys.Merge(_pending);
+                _pending.Clear();
+                _pendingFull = false;
+                _hasPending = false;
+            }
+
+            if (changed is not null && !CanRestrict(changed))
+            {
+                changed = null;
+            }
+
+            return MatchSafely(connection, changed, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether the changed keys of the tables this query reads are few enough for a restricted re-run.</summary>
+    private bool CanRestrict(ChangedKeys changed)
+    {
+        var keys = 0;
+        foreach (var (table, tableKeys) in changed.Tables)
+        {
+            if (!Tables.Contains(table))
+            {
+                continue;
+            }
+
+            if (tableKeys.Overflow || (keys += tableKeys.Hex.Count) > ChangedKeys.MaxRestrictedKeys)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Runs the whole query and keeps its rows as the initial result (row ids from 1).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var (rows, elapsed) = await RunQueryAsync(null, cancellationToken).ConfigureAwait(false);
+        var connection = await _context.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> rows;
+        TimeSpan elapsed;
+        try
+        {
+            using var interrupt = cancellationToken.Register(connection.Interrupt);
+            (rows, elapsed) = RunQuery(connection, null);
+        }
+        finally
+        {
+            _context.Readers.Return(connection);
+        }
+
         foreach (var (key, cells, hidden) in rows)
         {
             _rows[key] = new ResultRow(_nextRowId++, cells, hidden);
@@ -141,109 +278,39 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(ChangeFeedSubscription feed, bool resync, CancellationToken cancellationToken)
+    private MatchedBatch? MatchSafely(SqliteConnection connection, ChangedKeys? changed, CancellationToken cancellationToken)
     {
         try
         {
-            if (resync)
-            {
-                await MatchSafelyAsync(null, cancellationToken).ConfigureAwait(false);
-            }
-
-            while (true)
-            {
-                bool more;
-                try
-                {
-                    more = await feed.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    // This loop fell behind the feed and was cut off: start over from a full re-run, which sees every
-                    // commit, including those dropped.
-                    Log.SubscriptionFellBehindFeed(_context.Logger, Id);
-                    feed.Dispose();
-                    feed = _context.Feed.Subscribe(_context.FeedCapacity, BoundedChannelFullMode.Wait);
-                    await MatchSafelyAsync(null, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (!more)
-                {
-                    return;
-                }
-
-                // Coalesce whatever is queued into one match.
-                Dictionary<string, HashSet<string>>? changed = new(StringComparer.OrdinalIgnoreCase);
-                var relevant = false;
-                var keys = 0;
-                while (feed.Reader.TryRead(out var committed))
-                {
-                    foreach (var change in committed.Changeset.Changes)
-                    {
-                        if (!Tables.Contains(change.Table))
-                        {
-                            continue;
-                        }
-
-                        relevant = true;
-                        if (changed is null)
-                        {
-                            continue;
-                        }
-
-                        if (!changed.TryGetValue(change.Table, out var set))
-                        {
-                            changed[change.Table] = set = new HashSet<string>(StringComparer.Ordinal);
-                        }
-
-                        if (set.Add(Convert.ToHexString(change.Pk)) && ++keys > MaxRestrictedKeys)
-                        {
-                            changed = null;
-                        }
-                    }
-                }
-
-                if (relevant)
-                {
-                    await MatchSafelyAsync(Shape.FastPath ? changed : null, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-        finally
-        {
-            feed.Dispose();
-        }
-    }
-
-    private async Task MatchSafelyAsync(Dictionary<string, HashSet<string>>? changed, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await MatchAsync(changed, cancellationToken).ConfigureAwait(false);
+            return Match(connection, changed);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The query no longer runs (a schema change, a full disk): its clients cannot be kept correct.
-            Log.SubscriptionMatchFailed(_context.Logger, Id, ex);
-            lock (_gate)
+            Fail(ex);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The query no longer runs, or its changes could not be persisted (a schema change, a full disk): its clients
+    /// cannot be kept correct, so their streams end with an error.
+    /// </summary>
+    public void Fail(Exception exception)
+    {
+        Log.SubscriptionMatchFailed(_context.Logger, Id, exception);
+        lock (_gate)
+        {
+            foreach (var client in _clients)
             {
-                foreach (var client in _clients)
-                {
-                    client.Fail($"subscription {Id} failed to match changes: {ex.Message}");
-                }
+                client.Fail($"subscription {Id} failed to match changes: {exception.Message}");
             }
         }
     }
 
     /// <summary>Re-runs the query (restricted to <paramref name="changed"/> keys when given) and emits the differences.</summary>
-    internal async Task MatchAsync(Dictionary<string, HashSet<string>>? changed, CancellationToken cancellationToken)
+    private MatchedBatch? Match(SqliteConnection connection, ChangedKeys? changed)
     {
-        var (rows, elapsed) = await RunQueryAsync(changed, cancellationToken).ConfigureAwait(false);
+        var (rows, elapsed) = RunQuery(connection, changed);
 
         // Only this loop changes _rows, so it reads them without the lock; clients read them under it.
         IEnumerable<KeyValuePair<string, ResultRow>> affected = changed is null ? _rows : _rows.Where(r => IsAffected(r.Value, changed));
@@ -299,7 +366,7 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
 
         if (emitted.Count == 0)
         {
-            return;
+            return null;
         }
 
         var changeId = _lastChangeId;
@@ -318,10 +385,15 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
             }
         }
 
-        // Persist first: a change id a client has seen must survive a crash with the same content.
-        var keepAfter = changeId - _context.HistoryLimit;
-        _context.Store.Save(Id, changeId, nextRowId, rowWrites, records, keepAfter);
+        // Persisted by the dispatcher before Apply: a change id a client has seen must survive a crash with the same
+        // content.
+        return new MatchedBatch(this, changeId, nextRowId, changeId - _context.HistoryLimit, rowWrites, records, emitted, changed is null, elapsed);
+    }
 
+    /// <summary>Takes a persisted batch into the held result and history, and hands its changes to every client.</summary>
+    public void Apply(MatchedBatch batch)
+    {
+        var (_, changeId, nextRowId, keepAfter, _, records, emitted, full, elapsed) = batch;
         lock (_gate)
         {
             foreach (var (_, remove, add, row) in emitted)
@@ -349,7 +421,7 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
 
             _nextRowId = nextRowId;
             _lastChangeId = changeId;
-            if (changed is null)
+            if (full)
             {
                 _queryTime = elapsed;
             }
@@ -374,15 +446,15 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
             }
         }
 
-        Log.SubscriptionMatched(_context.Logger, Id, records.Count, changed is null ? "full" : "restricted");
+        Log.SubscriptionMatched(_context.Logger, Id, records.Count, full ? "full" : "restricted");
     }
 
-    private bool IsAffected(ResultRow row, Dictionary<string, HashSet<string>> changed)
+    private bool IsAffected(ResultRow row, ChangedKeys changed)
     {
         foreach (var source in Shape.Sources)
         {
-            if (changed.TryGetValue(source.Table, out var keys)
-                && keys.Contains(Convert.ToHexString(PackedPk.Pack(row.Hidden.AsSpan(source.FirstHiddenColumn, source.KeyColumns)))))
+            if (changed.Tables.TryGetValue(source.Table, out var keys)
+                && keys.Hex.Contains(Convert.ToHexString(PackedPk.Pack(row.Hidden.AsSpan(source.FirstHiddenColumn, source.KeyColumns)))))
             {
                 return true;
             }
@@ -392,19 +464,24 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
     }
 
     /// <summary>Runs the query on a reader connection: the whole of it, or only the rows of the changed keys.</summary>
-    private async Task<(List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> Rows, TimeSpan Elapsed)> RunQueryAsync(Dictionary<string, HashSet<string>>? changed, CancellationToken cancellationToken)
+    private (List<(string Key, SqlValue[] Cells, SqlValue[] Hidden)> Rows, TimeSpan Elapsed) RunQuery(SqliteConnection connection, ChangedKeys? changed)
     {
-        var sql = changed is null ? Shape.Sql : RestrictedSql(changed);
-        var connection = await _context.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var keyParameters = new List<string>();
+        var sql = changed is null ? Shape.Sql : RestrictedSql(changed, keyParameters);
         {
             var started = Stopwatch.GetTimestamp();
             using var statement = connection.PrepareUncached(sql);
-            ParameterBinder.Bind(statement, Statement);
+
+            // The key parameters come after the query's text, so they are numbered after all of its own.
+            ParameterBinder.Bind(statement, Statement, statement.ParameterCount - keyParameters.Count);
+            for (var p = 0; p < keyParameters.Count; p++)
+            {
+                statement.Bind(statement.ParameterIndex(KeysParameterPrefix + p.ToString(CultureInfo.InvariantCulture)), SqlValue.FromText(keyParameters[p]));
+            }
+
             var visible = Columns.Count;
             var rows = new List<(string, SqlValue[], SqlValue[])>();
             var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
-            using var interrupt = cancellationToken.Register(connection.Interrupt);
             while (statement.Step())
             {
                 var cells = new SqlValue[visible];
@@ -428,20 +505,20 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
 
             return (rows, Stopwatch.GetElapsedTime(started));
         }
-        finally
-        {
-            _context.Readers.Return(connection);
-        }
     }
 
-    /// <summary>The rewritten query wrapped to keep only rows whose identity includes a changed primary key.</summary>
-    private string RestrictedSql(Dictionary<string, HashSet<string>> changed)
+    /// <summary>
+    /// The rewritten query wrapped to keep only rows whose identity includes a changed primary key. Single-column
+    /// keys go in as a JSON array parameter (added to <paramref name="keyParameters"/>), which SQLite prepares several
+    /// times faster than a literal VALUES list; other keys (composite, BLOB) are written as literals.
+    /// </summary>
+    private string RestrictedSql(ChangedKeys changed, List<string> keyParameters)
     {
         var builder = new StringBuilder("SELECT * FROM (").Append(Shape.Sql).Append(") WHERE ");
         var first = true;
         foreach (var source in Shape.Sources)
         {
-            if (!changed.TryGetValue(source.Table, out var keys))
+            if (!changed.Tables.TryGetValue(source.Table, out var keys))
             {
                 continue;
             }
@@ -453,52 +530,18 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
                 builder.Append(k == 0 ? string.Empty : ", ").Append(SubscriptionQueryAnalyzer.HiddenPrefix).Append(source.FirstHiddenColumn + k);
             }
 
-            builder.Append(") IN (VALUES ");
-            var firstKey = true;
-            foreach (var hex in keys)
+            if (source.KeyColumns == 1 && _keysParameterFree && keys.Json is { } json)
             {
-                builder.Append(firstKey ? "(" : ", (");
-                firstKey = false;
-                var values = PackedPk.Unpack(Convert.FromHexString(hex));
-                for (var v = 0; v < values.Length; v++)
-                {
-                    builder.Append(v == 0 ? string.Empty : ", ");
-                    AppendLiteral(builder, values[v]);
-                }
-
-                builder.Append(')');
+                builder.Append(") IN (SELECT value FROM json_each(").Append(KeysParameterPrefix).Append(keyParameters.Count).Append("))");
+                keyParameters.Add(json);
             }
-
-            builder.Append(')');
+            else
+            {
+                builder.Append(") IN (VALUES ").Append(keys.ValuesSql).Append(')');
+            }
         }
 
         return first ? Shape.Sql + " LIMIT 0" : builder.ToString();
-    }
-
-    private static void AppendLiteral(StringBuilder builder, SqlValue value)
-    {
-        switch (value.Kind)
-        {
-            case SqlValueKind.Integer:
-                builder.Append(value.AsInteger.ToString(CultureInfo.InvariantCulture));
-                break;
-            case SqlValueKind.Real:
-                var real = value.AsReal;
-                var text = double.IsPositiveInfinity(real) ? "9e999" : double.IsNegativeInfinity(real) ? "-9e999" : real.ToString("R", CultureInfo.InvariantCulture);
-
-                // Keep it a REAL literal: "2" would be read as an integer.
-                builder.Append(text).Append(text.Any(c => c is '.' or 'E' or 'e') ? string.Empty : ".0");
-                break;
-            case SqlValueKind.Text:
-                builder.Append('\'').Append(value.AsText.Replace("'", "''", StringComparison.Ordinal)).Append('\'');
-                break;
-            case SqlValueKind.Blob:
-                builder.Append("X'").Append(Convert.ToHexString(value.AsBlob)).Append('\'');
-                break;
-            default:
-                builder.Append("NULL");
-                break;
-        }
     }
 
     /// <summary>Ends every client's stream with <paramref name="message"/>.</summary>
@@ -515,18 +558,30 @@ internal sealed class SubscriptionMatcher : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops matching; returns once a match that is running has finished, so its state can be deleted.</summary>
+    public void Stop()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
+        lock (_runGate)
         {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped.
+            _stopped = true;
         }
 
-        _stop.Dispose();
+        lock (_pendingGate)
+        {
+            _pending.Clear();
+            _hasPending = false;
+        }
     }
 }
+
+/// <summary>The changes one match found, to persist and then apply (see <see cref="SubscriptionMatcher.Match(SqliteConnection, CancellationToken)"/>).</summary>
+internal sealed record MatchedBatch(
+    SubscriptionMatcher Matcher,
+    long ChangeId,
+    long NextRowId,
+    long KeepChangesAfter,
+    List<(string Key, ResultRow? Row)> RowWrites,
+    List<ChangeRecord> Records,
+    List<(ChangeKind Kind, string? Remove, string? Add, ResultRow Row)> Emitted,
+    bool Full,
+    TimeSpan Elapsed);

@@ -131,35 +131,41 @@ internal sealed class SubscriptionStore : IDisposable
         }
     }
 
-    /// <summary>Records one matched batch: row upserts (value) and deletes (null), new changes, and the trimmed history.</summary>
-    public void Save(Guid id, long lastChangeId, long nextRowId, IReadOnlyList<(string Key, ResultRow? Row)> rows, IReadOnlyList<ChangeRecord> changes, long keepChangesAfter)
+    /// <summary>
+    /// Records matched batches, all in one transaction (one commit per dispatch rather than one per subscription):
+    /// row upserts (value) and deletes (null), new changes, and the trimmed history.
+    /// </summary>
+    public void SaveAll(IReadOnlyList<MatchedBatch> batches)
     {
         lock (_gate)
         {
             InTransaction(() =>
             {
-                var key = id.ToString();
-                foreach (var (rowKey, row) in rows)
+                foreach (var batch in batches)
                 {
-                    if (row is null)
+                    var key = batch.Matcher.Id.ToString();
+                    foreach (var (rowKey, row) in batch.RowWrites)
                     {
-                        _db.Execute("DELETE FROM sub_rows WHERE sub_id = ?1 AND key = ?2", key, rowKey);
+                        if (row is null)
+                        {
+                            _db.Execute("DELETE FROM sub_rows WHERE sub_id = ?1 AND key = ?2", key, rowKey);
+                        }
+                        else
+                        {
+                            UpsertRow(key, rowKey, row);
+                        }
                     }
-                    else
+
+                    foreach (var change in batch.Records)
                     {
-                        UpsertRow(key, rowKey, row);
+                        _db.Execute(
+                            "INSERT OR REPLACE INTO sub_changes (sub_id, change_id, kind, rowid, cells) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            key, change.ChangeId, (long)change.Kind, change.RowId, CellCodec.Encode(change.Cells));
                     }
-                }
 
-                foreach (var change in changes)
-                {
-                    _db.Execute(
-                        "INSERT OR REPLACE INTO sub_changes (sub_id, change_id, kind, rowid, cells) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        key, change.ChangeId, (long)change.Kind, change.RowId, CellCodec.Encode(change.Cells));
+                    _db.Execute("DELETE FROM sub_changes WHERE sub_id = ?1 AND change_id <= ?2", key, batch.KeepChangesAfter);
+                    _db.Execute("UPDATE subs SET last_change_id = ?2, next_rowid = ?3 WHERE id = ?1", key, batch.ChangeId, batch.NextRowId);
                 }
-
-                _db.Execute("DELETE FROM sub_changes WHERE sub_id = ?1 AND change_id <= ?2", key, keepChangesAfter);
-                _db.Execute("UPDATE subs SET last_change_id = ?2, next_rowid = ?3 WHERE id = ?1", key, lastChangeId, nextRowId);
             });
         }
     }
