@@ -1,4 +1,5 @@
 using System.Text.Json;
+using JsonValueMapping = Corrosion.Http.JsonValueMapping;
 using Corrosion.Storage;
 
 namespace Corrosion.Host.Templates;
@@ -57,34 +58,5 @@ internal sealed record SubscriptionEvent(SubscriptionEventKind Kind, IReadOnlyLi
         return null;
     }
 
-    private static SqlValue[] ParseCells(JsonElement cells) => cells.EnumerateArray().Select(ParseCell).ToArray();
-
-    private static SqlValue ParseCell(JsonElement cell)
-    {
-        switch (cell.ValueKind)
-        {
-            case JsonValueKind.Null:
-            case JsonValueKind.Undefined:
-                return SqlValue.Null;
-            case JsonValueKind.String:
-                return SqlValue.FromText(cell.GetString()!);
-            case JsonValueKind.Number:
-            {
-                var raw = cell.GetRawText();
-                return raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0 && cell.TryGetInt64(out var integer)
-                    ? SqlValue.FromInteger(integer)
-                    : SqlValue.FromReal(cell.GetDouble());
-            }
-
-            case JsonValueKind.True:
-                return SqlValue.FromInteger(1);
-            case JsonValueKind.False:
-                return SqlValue.FromInteger(0);
-            case JsonValueKind.Array:
-                // Blobs travel as arrays of byte values.
-                return SqlValue.FromBlob(cell.EnumerateArray().Select(b => b.GetByte()).ToArray());
-            default:
-                return SqlValue.FromText(cell.GetRawText());
-        }
-    }
+    private static SqlValue[] ParseCells(JsonElement cells) => cells.EnumerateArray().Select(JsonValueMapping.ToSqlValue).ToArray();
 }

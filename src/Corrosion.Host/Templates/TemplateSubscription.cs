@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using JsonValueMapping = Corrosion.Http.JsonValueMapping;
 using Corrosion.Host.Cli;
 using Corrosion.Host.Logging;
 using Corrosion.Storage;
@@ -348,7 +349,7 @@ internal sealed class TemplateSubscription : IAsyncDisposable
                     foreach (var (name, value) in named)
                     {
                         writer.WritePropertyName(name);
-                        WriteValue(writer, value);
+                        JsonValueMapping.WriteSqlValue(writer, value);
                     }
 
                     writer.WriteEndObject();
@@ -358,7 +359,7 @@ internal sealed class TemplateSubscription : IAsyncDisposable
                     writer.WriteStartArray();
                     foreach (var value in query.Parameters)
                     {
-                        WriteValue(writer, value);
+                        JsonValueMapping.WriteSqlValue(writer, value);
                     }
 
                     writer.WriteEndArray();
@@ -369,34 +370,6 @@ internal sealed class TemplateSubscription : IAsyncDisposable
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void WriteValue(Utf8JsonWriter writer, SqlValue value)
-    {
-        switch (value.Kind)
-        {
-            case SqlValueKind.Integer:
-                writer.WriteNumberValue(value.AsInteger);
-                break;
-            case SqlValueKind.Real:
-                writer.WriteNumberValue(value.AsReal);
-                break;
-            case SqlValueKind.Text:
-                writer.WriteStringValue(value.AsText);
-                break;
-            case SqlValueKind.Blob:
-                writer.WriteStartArray();
-                foreach (var b in value.AsBlob)
-                {
-                    writer.WriteNumberValue(b);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                writer.WriteNullValue();
-                break;
-        }
     }
 
     /// <summary>A result keyed by row id, in first-seen order.</summary>
