@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Corrosion.Cluster.Tests;
 
 /// <summary>The spec's two-node quick start and a restart, with real agents on loopback.</summary>
@@ -14,22 +11,9 @@ public sealed class QuickStartClusterTests
         using var dir = new TempDir();
         dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
         dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
-        string Config(string node, int apiPort, string bootstrap) => dir.Write($"{node}/config.toml", $"""
-            [db]
-            path = "{dir.Combine(node, "state.db")}"
-            schema_paths = ["{dir.Combine(node, "schema")}"]
-            [gossip]
-            addr = "[::1]:0"
-            {bootstrap}
-            plaintext = true
-            [api]
-            addr = "127.0.0.1:{apiPort}"
-            [admin]
-            path = "{dir.Combine(node, "admin.sock")}"
-            """);
 
         // Node A, with a row written before B exists.
-        var configA = Config("a", AgentProcesses.FreePort(), string.Empty);
+        var configA = AgentProcesses.WriteConfig(dir, "a", AgentProcesses.FreePort());
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
         var gossipA = await AgentProcesses.WaitForGossipAsync(a);
         gossipA.Should().StartWith("[::1]:");
@@ -38,7 +22,7 @@ public sealed class QuickStartClusterTests
             .ExitCode.Should().Be(0);
 
         // Node B bootstraps from A and catches up by sync.
-        var configB = Config("b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
+        var configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
         await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
         await AgentProcesses.WaitForApiAsync(b);
         await b.WaitForLineAsync("synced 2 changes w/ ", Deadline);
@@ -70,32 +54,18 @@ public sealed class QuickStartClusterTests
         using var dir = new TempDir();
         dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
         dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
-        string Config(string node, int apiPort, string gossipAddr, string bootstrap) => dir.Write($"{node}/config.toml", $"""
-            [db]
-            path = "{dir.Combine(node, "state.db")}"
-            schema_paths = ["{dir.Combine(node, "schema")}"]
-            [gossip]
-            addr = "{gossipAddr}"
-            {bootstrap}
-            plaintext = true
-            [api]
-            addr = "127.0.0.1:{apiPort}"
-            [admin]
-            path = "{dir.Combine(node, "admin.sock")}"
-            """);
-
-        var configA = Config("a", AgentProcesses.FreePort(), "[::1]:0", string.Empty);
+        var configA = AgentProcesses.WriteConfig(dir, "a", AgentProcesses.FreePort());
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
         var gossipA = await AgentProcesses.WaitForGossipAsync(a);
         await AgentProcesses.WaitForApiAsync(a);
 
         // B joins through A once.
-        var configB = Config("b", AgentProcesses.FreePort(), "[::1]:0", $"bootstrap = [\"{gossipA}\"]");
+        var configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
         var dbB = dir.Combine("b", "state.db");
         await using (var first = CorrosionProcess.Start(dir.Path, "-c", configB, "agent"))
         {
             await AgentProcesses.WaitForApiAsync(first);
-            await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT count(*) FROM __corro_members;", Deadline) == "1\n", "B to persist A as a member");
+            await AgentProcesses.PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT count(*) FROM __corro_members;", Deadline) == "1\n", "B to persist A as a member");
             (await first.TerminateAsync(Deadline)).Should().Be(0, first.Stderr);
         }
 
@@ -103,26 +73,12 @@ public sealed class QuickStartClusterTests
         // persisted can bring it back.
         (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "missed", "--param", "written while B was down", "INSERT INTO todos (id, title) VALUES (?, ?)"))
             .ExitCode.Should().Be(0);
-        configB = Config("b", AgentProcesses.FreePort(), "[::1]:0", string.Empty);
+        configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort());
         await using var second = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
         await AgentProcesses.WaitForApiAsync(second);
-        await PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT id FROM todos;", Deadline) == "missed\n", "the restarted B to catch up the row it missed");
+        await AgentProcesses.PollAsync(async () => await Sqlite3.RunAsync(dbB, "SELECT id FROM todos;", Deadline) == "missed\n", "the restarted B to catch up the row it missed");
 
         (await second.TerminateAsync(Deadline)).Should().Be(0, second.Stderr);
         (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
-    }
-
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out after {Deadline.TotalSeconds}s waiting for {what}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -18,27 +18,13 @@ public sealed class SubscriptionRestartClusterTests
         dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
         dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
         var apiA = AgentProcesses.FreePort();
-        string Config(string node, int apiPort, string bootstrap) => dir.Write($"{node}/config.toml", $"""
-            [db]
-            path = "{dir.Combine(node, "state.db")}"
-            schema_paths = ["{dir.Combine(node, "schema")}"]
-            [gossip]
-            addr = "[::1]:0"
-            {bootstrap}
-            plaintext = true
-            [api]
-            addr = "127.0.0.1:{apiPort}"
-            [admin]
-            path = "{dir.Combine(node, "admin.sock")}"
-            """);
-
-        var configA = Config("a", apiA, string.Empty);
+        var configA = AgentProcesses.WriteConfig(dir, "a", apiA);
         var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
         try
         {
             var gossipA = await AgentProcesses.WaitForGossipAsync(a);
             await AgentProcesses.WaitForApiAsync(a);
-            var configB = Config("b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
+            var configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
             await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
             await AgentProcesses.WaitForApiAsync(b);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiA}"), Timeout = Deadline };

@@ -22,32 +22,18 @@ public sealed class TemplateAppendixClusterTests
         dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
         dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
         dir.Write("todos.rhai", TodosTemplate);
-        string Config(string node, int apiPort, string bootstrap) => dir.Write($"{node}/config.toml", $"""
-            [db]
-            path = "{dir.Combine(node, "state.db")}"
-            schema_paths = ["{dir.Combine(node, "schema")}"]
-            [gossip]
-            addr = "[::1]:0"
-            {bootstrap}
-            plaintext = true
-            [api]
-            addr = "127.0.0.1:{apiPort}"
-            [admin]
-            path = "{dir.Combine(node, "admin.sock")}"
-            """);
-
-        var configA = Config("a", AgentProcesses.FreePort(), string.Empty);
+        var configA = AgentProcesses.WriteConfig(dir, "a", AgentProcesses.FreePort());
         await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
         var gossipA = await AgentProcesses.WaitForGossipAsync(a);
         await AgentProcesses.WaitForApiAsync(a);
-        var configB = Config("b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
+        var configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
         await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
         await AgentProcesses.WaitForApiAsync(b);
 
         // The quick start's two rows: one written on A, one on B.
         await ExecAsync(dir, configA, "--param", "some-id", "--param", "Write some Corrosion docs!", "INSERT INTO todos (id, title) VALUES (?, ?)");
         await ExecAsync(dir, configB, "--param", "some-id-2", "--param", "Show how broadcasts work", "INSERT INTO todos (id, title) VALUES (?, ?)");
-        await PollAsync(async () => (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "query", "SELECT count(*) FROM todos;")).Out == "2\n", "B's row to reach A");
+        await AgentProcesses.PollAsync(async () => (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "query", "SELECT count(*) FROM todos;")).Out == "2\n", "B's row to reach A");
 
         // 2. Process the template (on node A).
         await using var template = CorrosionProcess.Start(dir.Path, "-c", configA, "template", "./todos.rhai:todos.txt");
@@ -92,19 +78,5 @@ public sealed class TemplateAppendixClusterTests
         }
 
         seen.Should().Equal(lines, "the rendered {0} should follow the rows", path);
-    }
-
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out after {Deadline.TotalSeconds}s waiting for {what}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -30,6 +30,41 @@ internal static class AgentProcesses
         return line[(line.IndexOf("tcp+udp/", StringComparison.Ordinal) + 8)..].Trim();
     }
 
+    /// <summary>
+    /// Writes <c>&lt;node&gt;/config.toml</c> for a plaintext agent whose data, schema (<c>&lt;node&gt;/schema</c>) and
+    /// admin socket live under <paramref name="dir"/>, and returns its path.
+    /// </summary>
+    /// <param name="bootstrap">A whole <c>bootstrap = [...]</c> line, or empty.</param>
+    public static string WriteConfig(TempDir dir, string node, int apiPort, string bootstrap = "", string gossipAddr = "[::1]:0") =>
+        dir.Write($"{node}/config.toml", $"""
+            [db]
+            path = "{dir.Combine(node, "state.db")}"
+            schema_paths = ["{dir.Combine(node, "schema")}"]
+            [gossip]
+            addr = "{gossipAddr}"
+            {bootstrap}
+            plaintext = true
+            [api]
+            addr = "127.0.0.1:{apiPort}"
+            [admin]
+            path = "{dir.Combine(node, "admin.sock")}"
+            """);
+
+    /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds, or fails after <see cref="Deadline"/>.</summary>
+    public static async Task PollAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {Deadline.TotalSeconds}s waiting for {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>A loopback TCP port that was free a moment ago.</summary>
     public static int FreePort()
     {
