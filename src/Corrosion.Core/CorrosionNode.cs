@@ -330,6 +330,9 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     }
 
     /// <summary>Whether a subscription with this id exists, without joining it (for tests and the admin socket).</summary>
+    public IReadOnlyList<SubscriptionInfo> ListSubscriptions() =>
+        _subscriptions?.List() ?? throw new InvalidOperationException("the Corrosion node is not started");
+
     internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
 
     public async ValueTask DisposeAsync()

@@ -71,6 +71,9 @@ public interface ICorrosionNode
     /// longer held.
     /// </summary>
     Task<ISubscription?> GetSubscriptionAsync(Guid id, SubscribeOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A snapshot of every live subscription (its query, rows, clients and last change id), sorted by id.</summary>
+    IReadOnlyList<SubscriptionInfo> ListSubscriptions();
 }
 
 /// <summary>What a merge did.</summary>

@@ -69,6 +69,18 @@ internal sealed class SubscriptionManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Every live subscription, sorted by id.</summary>
+    public IReadOnlyList<SubscriptionInfo> List()
+    {
+        SubscriptionMatcher[] matchers;
+        lock (_gate)
+        {
+            matchers = [.. _byId.Values];
+        }
+
+        return [.. matchers.Select(m => m.Describe()).OrderBy(i => i.Id)];
+    }
+
     /// <summary>Whether a subscription with this id exists, without joining it.</summary>
     public bool Contains(Guid id)
     {

@@ -391,6 +391,15 @@ internal sealed class SubscriptionMatcher
     }
 
     /// <summary>Takes a persisted batch into the held result and history, and hands its changes to every client.</summary>
+    /// <summary>What this subscription holds now.</summary>
+    public SubscriptionInfo Describe()
+    {
+        lock (_gate)
+        {
+            return new SubscriptionInfo(Id, Statement.Sql, Columns, _rows.Count, _clients.Count, _lastChangeId, Shape.FastPath);
+        }
+    }
+
     public void Apply(MatchedBatch batch)
     {
         var (_, changeId, nextRowId, keepAfter, _, records, emitted, full, elapsed) = batch;

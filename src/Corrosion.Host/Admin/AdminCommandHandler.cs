@@ -53,6 +53,9 @@ internal sealed class AdminCommandHandler
                 case AdminCommands.Reload:
                     var applied = await _node.ReloadSchemaAsync(cancellationToken);
                     return AdminResponse.Ok(w => AdminJson.WriteSchemaApply(w, applied));
+                case AdminCommands.SubsList:
+                    var subscriptions = _node.ListSubscriptions();
+                    return AdminResponse.Ok(w => AdminJson.WriteSubscriptions(w, subscriptions));
                 default:
                     return AdminResponse.Error($"unknown command '{request.Cmd}' (known: {string.Join(", ", AdminCommands.All)})");
             }

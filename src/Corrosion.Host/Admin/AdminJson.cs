@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Corrosion.Crdt;
+using Corrosion.Subscriptions;
 
 namespace Corrosion.Host.Admin;
 
@@ -77,6 +78,34 @@ internal static class AdminJson
             w.WriteNumberValue(range.Start);
             w.WriteNumberValue(range.End);
             w.WriteEndArray();
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// <c>[{"id":"uuid","sql":"...","columns":[..],"rows":N,"clients":N,"last_change_id":N,"matching":"restricted"|"full"}]</c>.
+    /// </summary>
+    public static void WriteSubscriptions(Utf8JsonWriter w, IReadOnlyList<SubscriptionInfo> subscriptions)
+    {
+        w.WriteStartArray();
+        foreach (var info in subscriptions)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", info.Id);
+            w.WriteString("sql", info.Sql);
+            w.WriteStartArray("columns");
+            foreach (var column in info.Columns)
+            {
+                w.WriteStringValue(column);
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("rows", info.Rows);
+            w.WriteNumber("clients", info.Clients);
+            w.WriteNumber("last_change_id", info.LastChangeId);
+            w.WriteString("matching", info.RestrictedMatching ? "restricted" : "full");
+            w.WriteEndObject();
         }
 
         w.WriteEndArray();

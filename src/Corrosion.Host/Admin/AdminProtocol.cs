@@ -16,8 +16,9 @@ internal static class AdminCommands
     public const string ClusterMembers = "cluster_members";
     public const string SyncState = "sync_state";
     public const string Reload = "reload";
+    public const string SubsList = "subs_list";
 
-    public static readonly IReadOnlyList<string> All = [Ping, ActorId, ClusterMembers, SyncState, Reload];
+    public static readonly IReadOnlyList<string> All = [Ping, ActorId, ClusterMembers, SyncState, Reload, SubsList];
 }
 
 /// <summary>One request line: <c>{"cmd":"..."}</c>.</summary>

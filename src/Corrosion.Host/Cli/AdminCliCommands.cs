@@ -5,7 +5,7 @@ using Corrosion.Host.Config;
 
 namespace Corrosion.Host.Cli;
 
-/// <summary>Commands that talk to a running agent over its admin socket: <c>reload</c>, <c>cluster members</c>, <c>actor id</c>, <c>sync state</c>.</summary>
+/// <summary>Commands that talk to a running agent over its admin socket: <c>reload</c>, <c>cluster members</c>, <c>actor id</c>, <c>sync generate</c>, <c>subs list|info</c>.</summary>
 internal static class AdminCliCommands
 {
     public static Command Reload(CliContext context)
@@ -49,6 +49,33 @@ internal static class AdminCliCommands
         generate.SetAction((result, ct) => RunAsync(context, result, "sync generate", AdminCommands.SyncState, (console, ok) =>
             console.WriteLine(JsonSerializer.Serialize(ok, JsonOptions)), ct));
         return new Command("sync", "Sync commands (admin socket)") { generate };
+    }
+
+    public static Command Subs(CliContext context)
+    {
+        var list = new Command("list", "List the live subscriptions (as JSON, one a line)");
+        list.SetAction((result, ct) => RunAsync(context, result, "subs list", AdminCommands.SubsList, (console, ok) =>
+        {
+            foreach (var subscription in ok.EnumerateArray())
+            {
+                console.WriteLine(subscription.GetRawText());
+            }
+        }, ct));
+
+        var id = new Option<Guid>("--id") { Description = "The subscription's id (its corro-query-id)", Required = true };
+        var info = new Command("info", "Show one subscription (as indented JSON)") { id };
+        info.SetAction((result, ct) => RunAsync(context, result, "subs info", AdminCommands.SubsList, (console, ok) =>
+        {
+            var wanted = result.GetValue(id);
+            var match = ok.EnumerateArray().FirstOrDefault(s => s.GetProperty("id").GetGuid() == wanted);
+            if (match.ValueKind == JsonValueKind.Undefined)
+            {
+                throw new AdminException($"no subscription with id {wanted}");
+            }
+
+            console.WriteLine(JsonSerializer.Serialize(match, JsonOptions));
+        }, ct));
+        return new Command("subs", "Subscription commands (admin socket)") { list, info };
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };

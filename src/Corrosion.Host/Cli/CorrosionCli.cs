@@ -20,6 +20,7 @@ internal static class CorrosionCli
         root.Add(AdminCliCommands.Cluster(context));
         root.Add(AdminCliCommands.Actor(context));
         root.Add(AdminCliCommands.Sync(context));
+        root.Add(AdminCliCommands.Subs(context));
         root.Add(TlsCommands.Create(context));
         return root;
     }

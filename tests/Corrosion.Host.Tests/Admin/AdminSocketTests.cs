@@ -85,7 +85,7 @@ public sealed class AdminSocketTests
 
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
             (await reader.ReadLineAsync()).Should().StartWith("{\"error\":\"request is not JSON");
-            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027locks\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload)\"}");
+            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027locks\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload, subs_list)\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"error\":\"expected {\\u0022cmd\\u0022:\\u0022\\u003Ccommand\\u003E\\u0022}\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
         }
@@ -168,6 +168,45 @@ public sealed class AdminSocketTests
             members.Should().Be((0, string.Empty, string.Empty));
             reload.ExitCode.Should().Be(0);
             reload.Out.Should().EndWith("Reloaded schema: 0 table(s) created, 0 altered\n");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Subs_list_and_info_show_live_subscriptions()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            var node = host.Services.GetRequiredService<ICorrosionNode>();
+            (await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "list")).Should().Be((0, string.Empty, string.Empty));
+
+            await node.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('a', 'one')", "INSERT INTO todos (id, title) VALUES ('b', 'two')"]);
+            await using var subscription = await node.SubscribeAsync("SELECT id, title FROM todos");
+            await node.ExecuteAsync(["DELETE FROM todos WHERE id = 'a'"]);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (node.ListSubscriptions().Single().LastChangeId != 1)
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline, "the delete should be matched");
+                await Task.Delay(20);
+            }
+
+            var list = await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "list");
+            var info = await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "info", "--id", subscription.Id.ToString());
+            var unknown = await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "info", "--id", Guid.Empty.ToString());
+
+            list.ExitCode.Should().Be(0, list.Err);
+            list.Out.Should().Be(
+                $$"""{"id":"{{subscription.Id}}","sql":"SELECT id, title FROM todos","columns":["id","title"],"rows":1,"clients":1,"last_change_id":1,"matching":"restricted"}""" + "\n");
+            info.ExitCode.Should().Be(0, info.Err);
+            info.Out.Should().Contain($"\"id\": \"{subscription.Id}\"").And.Contain("\"rows\": 1");
+            unknown.Should().Be((1, string.Empty, $"corrosion subs info: no subscription with id {Guid.Empty}\n"));
         }
         finally
         {
