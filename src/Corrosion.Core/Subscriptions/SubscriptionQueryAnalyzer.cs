@@ -39,6 +39,12 @@ internal static class SubscriptionQueryAnalyzer
             tokens.RemoveAt(tokens.Count - 1);
         }
 
+        // The matcher wraps the query as a subquery: a trailing ';' or "-- comment" would break or swallow the wrapper.
+        if (tokens.Count > 0)
+        {
+            sql = sql[..tokens[^1].End];
+        }
+
         if (tokens.Count == 0 || !tokens[0].IsKeyword("SELECT"))
         {
             return QueryShape.ByValue(sql, "not a plain SELECT (WITH, VALUES)");

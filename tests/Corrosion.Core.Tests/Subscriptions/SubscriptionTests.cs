@@ -126,6 +126,24 @@ public sealed class SubscriptionTests : IDisposable
         await ShouldMatchFreshRunAsync(sub, node, sql);
     }
 
+    [Theory]
+    [InlineData("SELECT id, name FROM machines;")]
+    [InlineData("SELECT id, name FROM machines ; -- trailing comment")]
+    [InlineData("SELECT id, name FROM machines -- trailing comment")]
+    [InlineData("SELECT count(*) FROM machines; /* full re-run path */")]
+    public async Task A_trailing_semicolon_or_comment_does_not_break_matching(string sql)
+    {
+        await using var node = await NodeFactory.OpenAsync(_dir, "a", Schema);
+        await using var sub = new SubscriptionRecorder(await node.SubscribeAsync(sql));
+        await sub.WaitForEndOfQueryAsync();
+
+        await ExecAsync(node, "INSERT INTO machines (id, name) VALUES (1, 'one')");
+        await sub.WaitForChangesAsync(1, "the insert to be matched");
+
+        sub.Events.OfType<SubscriptionEvent.Error>().Should().BeEmpty();
+        await ShouldMatchFreshRunAsync(sub, node, sql);
+    }
+
     [Fact]
     public async Task A_subquery_in_where_follows_the_table_it_reads()
     {
