@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Corrosion.Http;
 
@@ -21,6 +22,18 @@ internal sealed class NdjsonWriter : IAsyncDisposable
         _output = output;
         _flushThreshold = flushThreshold;
         _json = new Utf8JsonWriter(output, JsonValueMapping.WriterOptions);
+    }
+
+    /// <summary>The media type of every NDJSON stream the API answers with.</summary>
+    public const string ContentType = "application/x-ndjson";
+
+    /// <summary>Answers 200 with the NDJSON content type, uncached, and returns a writer for the body.</summary>
+    public static NdjsonWriter StartResponse(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ContentType;
+        response.Headers.CacheControl = "no-cache";
+        return new NdjsonWriter(response.BodyWriter);
     }
 
     /// <summary>The writer for the current event: write exactly one JSON value, then call <see cref="EndEventAsync"/>.</summary>

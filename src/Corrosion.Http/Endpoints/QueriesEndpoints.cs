@@ -13,8 +13,6 @@ namespace Corrosion.Http.Endpoints;
 /// </summary>
 internal static class QueriesEndpoints
 {
-    public const string NdjsonContentType = "application/x-ndjson";
-
     public static void Map(RouteGroupBuilder group, HttpApiContext api)
     {
         group.MapPost("/queries", context => HandleAsync(context, api))
@@ -88,53 +86,24 @@ internal static class QueriesEndpoints
 
     private static async Task StreamAsync(HttpContext context, HttpApiContext api, QueryResult query, CancellationTokenSource? timeoutSource, TimeSpan? timeout, CancellationToken token)
     {
-        var response = context.Response;
         var aborted = context.RequestAborted;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = NdjsonContentType;
-        response.Headers.CacheControl = "no-cache";
-
         long rows = 0;
-        var ndjson = new NdjsonWriter(response.BodyWriter);
+        var ndjson = NdjsonWriter.StartResponse(context.Response);
         await using (ndjson.ConfigureAwait(false))
         {
             try
             {
-                var json = ndjson.Json;
-                json.WriteStartObject();
-                json.WriteStartArray("columns");
-                foreach (var column in query.Columns)
-                {
-                    json.WriteStringValue(column);
-                }
-
-                json.WriteEndArray();
-                json.WriteEndObject();
+                NdjsonEvents.WriteColumns(ndjson.Json, query.Columns);
                 await ndjson.EndEventAsync(flush: true, aborted).ConfigureAwait(false);
 
                 await foreach (var row in query.ReadRowsAsync(token).ConfigureAwait(false))
                 {
-                    json.WriteStartObject();
-                    json.WriteStartArray("row");
-                    json.WriteNumberValue(row.RowId);
-                    json.WriteStartArray();
-                    foreach (var cell in row.Values)
-                    {
-                        JsonValueMapping.WriteSqlValue(json, cell);
-                    }
-
-                    json.WriteEndArray();
-                    json.WriteEndArray();
-                    json.WriteEndObject();
+                    NdjsonEvents.WriteRow(ndjson.Json, row.RowId, row.Values);
                     rows++;
                     await ndjson.EndEventAsync(flush: false, aborted).ConfigureAwait(false);
                 }
 
-                json.WriteStartObject();
-                json.WriteStartObject("eoq");
-                json.WriteNumber("time", query.Elapsed.TotalSeconds);
-                json.WriteEndObject();
-                json.WriteEndObject();
+                NdjsonEvents.WriteEndOfQuery(ndjson.Json, query.Elapsed);
                 await ndjson.EndEventAsync(flush: true, aborted).ConfigureAwait(false);
                 Log.QueryCompleted(api.Logger, rows, query.Elapsed.TotalSeconds);
             }
@@ -167,10 +136,7 @@ internal static class QueriesEndpoints
         {
             // A failure may have left a half-written event: start the error on a fresh writer state and line.
             ndjson.Json.Reset();
-            var json = ndjson.Json;
-            json.WriteStartObject();
-            json.WriteString("error", message);
-            json.WriteEndObject();
+            NdjsonEvents.WriteError(ndjson.Json, message);
             await ndjson.EndEventAsync(flush: true, aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)

@@ -136,12 +136,8 @@ internal static class SubscriptionsEndpoints
         var aborted = context.RequestAborted;
         await using (((IAsyncDisposable)subscription).ConfigureAwait(false))
         {
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = QueriesEndpoints.NdjsonContentType;
-            response.Headers.CacheControl = "no-cache";
+            var ndjson = NdjsonWriter.StartResponse(response);
             response.Headers[QueryIdHeader] = subscription.Id.ToString();
-
-            var ndjson = new NdjsonWriter(response.BodyWriter);
             await using (ndjson.ConfigureAwait(false))
             {
                 try
@@ -173,59 +169,23 @@ internal static class SubscriptionsEndpoints
 
     private static void Write(Utf8JsonWriter json, SubscriptionEvent @event)
     {
-        json.WriteStartObject();
         switch (@event)
         {
             case SubscriptionEvent.Columns columns:
-                json.WriteStartArray("columns");
-                foreach (var name in columns.Names)
-                {
-                    json.WriteStringValue(name);
-                }
-
-                json.WriteEndArray();
+                NdjsonEvents.WriteColumns(json, columns.Names);
                 break;
             case SubscriptionEvent.Row row:
-                json.WriteStartArray("row");
-                json.WriteNumberValue(row.RowId);
-                WriteCells(json, row.Cells);
-                json.WriteEndArray();
+                NdjsonEvents.WriteRow(json, row.RowId, row.Cells);
                 break;
             case SubscriptionEvent.EndOfQuery eoq:
-                json.WriteStartObject("eoq");
-                json.WriteNumber("time", eoq.Time.TotalSeconds);
-                json.WriteNumber("change_id", eoq.ChangeId);
-                json.WriteEndObject();
+                NdjsonEvents.WriteEndOfQuery(json, eoq.Time, eoq.ChangeId);
                 break;
             case SubscriptionEvent.Change change:
-                json.WriteStartArray("change");
-                json.WriteStringValue(change.Kind switch
-                {
-                    ChangeKind.Insert => "insert",
-                    ChangeKind.Update => "update",
-                    _ => "delete",
-                });
-                json.WriteNumberValue(change.RowId);
-                WriteCells(json, change.Cells);
-                json.WriteNumberValue(change.ChangeId);
-                json.WriteEndArray();
+                NdjsonEvents.WriteChange(json, change);
                 break;
             case SubscriptionEvent.Error error:
-                json.WriteString("error", error.Message);
+                NdjsonEvents.WriteError(json, error.Message);
                 break;
         }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteCells(Utf8JsonWriter json, IReadOnlyList<Storage.SqlValue> cells)
-    {
-        json.WriteStartArray();
-        foreach (var cell in cells)
-        {
-            JsonValueMapping.WriteSqlValue(json, cell);
-        }
-
-        json.WriteEndArray();
     }
 }

@@ -37,33 +37,16 @@ internal static class UpdatesEndpoints
 
         using (updates)
         {
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = QueriesEndpoints.NdjsonContentType;
-            response.Headers.CacheControl = "no-cache";
-            var ndjson = new NdjsonWriter(response.BodyWriter);
+            var ndjson = NdjsonWriter.StartResponse(context.Response);
             await using (ndjson.ConfigureAwait(false))
             {
                 try
                 {
                     // Headers go out at once so a client knows the watch is in place before the first change.
-                    await response.StartAsync(aborted).ConfigureAwait(false);
                     await ndjson.FlushAsync(aborted).ConfigureAwait(false);
                     await foreach (var update in updates.ReadAllAsync(aborted).ConfigureAwait(false))
                     {
-                        var json = ndjson.Json;
-                        json.WriteStartObject();
-                        json.WriteStartArray("notify");
-                        json.WriteStringValue(update.Kind == TableUpdateKind.Delete ? "delete" : "update");
-                        json.WriteStartArray();
-                        foreach (var value in update.PrimaryKey)
-                        {
-                            JsonValueMapping.WriteSqlValue(json, value);
-                        }
-
-                        json.WriteEndArray();
-                        json.WriteEndArray();
-                        json.WriteEndObject();
+                        NdjsonEvents.WriteNotify(ndjson.Json, update);
                         await ndjson.EndEventAsync(flush: true, aborted).ConfigureAwait(false);
                     }
                 }
