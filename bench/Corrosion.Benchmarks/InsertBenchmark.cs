@@ -59,6 +59,7 @@ END;
             using var db = SqliteConnection.Open(Path.Combine(dir, "raw.db"));
             db.Execute("PRAGMA journal_mode = WAL");
             db.Execute("PRAGMA synchronous = NORMAL");
+            db.Execute("PRAGMA temp_store = MEMORY");
             db.Execute(Schema);
             if (withMetadata)
             {

@@ -82,6 +82,10 @@ internal sealed class CrdtStore : IDisposable
         _db.Execute("PRAGMA synchronous = NORMAL");
         _db.Execute("PRAGMA recursive_triggers = ON");
         _db.Execute("PRAGMA foreign_keys = OFF");
+
+        // A statement on a table with capture triggers writes several b-trees, so SQLite gives it a statement
+        // journal; kept in memory that costs half as much per row as the default temp file (bench: insert).
+        _db.Execute("PRAGMA temp_store = MEMORY");
         _db.Execute("PRAGMA journal_size_limit = 1073741824");
         _db.Execute($"PRAGMA cache_size = {_options.CacheSizeKib}");
         RegisterFunctions();

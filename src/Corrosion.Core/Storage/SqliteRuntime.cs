@@ -6,6 +6,10 @@ internal static class SqliteRuntime
     private static readonly Lazy<bool> Initialized = new(() =>
     {
         SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_e_sqlite3());
+
+        // Memory statistics take a process-wide mutex on every allocation; nothing here reads them. This only
+        // succeeds before SQLite initializes, so a host that already used SQLite keeps its own setting.
+        _ = SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0);
         return true;
     });
 
