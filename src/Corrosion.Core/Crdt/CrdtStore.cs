@@ -22,10 +22,11 @@ internal sealed class CrdtStore : IDisposable
     private readonly HybridLogicalClock _clock;
     private readonly CorrosionOptions _options;
     private readonly StatementAuthorizer _authorizer;
+    private readonly DeferredInsertCapture _inserts;
     private readonly Dictionary<string, CrrTable> _tables = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<ActorId, long> _ordinals = [];
     private readonly Dictionary<long, ActorId> _actorsByOrdinal = [];
-    private readonly Dictionary<string, SqliteStatement> _clientStatements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClientStatement> _clientStatements = new(StringComparer.Ordinal);
 
     // Per-transaction capture state, read by the functions our triggers call.
     private bool _syncBit;
@@ -39,6 +40,7 @@ internal sealed class CrdtStore : IDisposable
         _logger = logger;
         _clock = new HybridLogicalClock(time);
         _authorizer = StatementAuthorizer.Install(db, name => _tables.ContainsKey(name));
+        _inserts = DeferredInsertCapture.Install(db, NextDbVersion);
     }
 
     public ActorId ActorId { get; private set; }
@@ -112,6 +114,12 @@ internal sealed class CrdtStore : IDisposable
             }
 
             LoadTables();
+            foreach (var ddl in _tables.Values.SelectMany(t => t.TriggerDdl()))
+            {
+                // Triggers follow this version's capture design, whichever version created the file.
+                _db.Execute(ddl);
+            }
+
             RecreateChangesView();
             _db.Execute("COMMIT");
         }
@@ -138,19 +146,22 @@ internal sealed class CrdtStore : IDisposable
     private void RegisterFunctions()
     {
         _db.CreateFunction("crsql_internal_sync_bit", () => _syncBit ? 1L : 0L);
-        _db.CreateFunction("crsql_next_db_version", () =>
-        {
-            if (_pendingDbVersion == 0)
-            {
-                _pendingDbVersion = DbVersion + 1;
-            }
-
-            return _pendingDbVersion;
-        });
+        _db.CreateFunction("crsql_next_db_version", () => NextDbVersion());
         _db.CreateFunction("crsql_increment_and_get_seq", () => _seq++);
         _db.CreateFunction("crsql_pack_columns", -1, deterministic: true, args => PackedPk.Pack(args));
         _db.CreateFunction("crsql_site_id", () => ActorId.ToByteArray());
         _db.CreateFunction("crsql_db_version", () => DbVersion);
+    }
+
+    /// <summary>The db_version of the transaction being written, allocated when it first records a change.</summary>
+    private long NextDbVersion()
+    {
+        if (_pendingDbVersion == 0)
+        {
+            _pendingDbVersion = DbVersion + 1;
+        }
+
+        return _pendingDbVersion;
     }
 
     private void LoadTables()
@@ -167,6 +178,8 @@ internal sealed class CrdtStore : IDisposable
         {
             _tables[name] = new CrrTable(TableIntrospector.Read(_db, name, sql, source));
         }
+
+        _inserts.SetTables(_tables.Values);
     }
 
     /// <summary>The schema as applied to this database (what the next schema diff starts from).</summary>
@@ -243,6 +256,7 @@ internal sealed class CrdtStore : IDisposable
             }
 
             RecreateChangesView();
+            _inserts.SetTables(_tables.Values);
             var changeset = FinishLocalVersion();
             _db.Execute("COMMIT");
             CommitLocalVersion(changeset);
@@ -346,7 +360,7 @@ internal sealed class CrdtStore : IDisposable
     private StatementResult RunClientStatement(int index, Statement statement)
     {
         var started = Stopwatch.GetTimestamp();
-        SqliteStatement prepared;
+        ClientStatement prepared;
         _authorizer.ClearDenial();
         _authorizer.Enforcing = true;
         try
@@ -364,9 +378,15 @@ internal sealed class CrdtStore : IDisposable
 
         try
         {
-            ParameterBinder.Bind(prepared, statement);
-            var readOnly = prepared.IsReadOnly;
-            while (prepared.Step())
+            if (prepared.TouchesMetadata)
+            {
+                _inserts.Flush();
+            }
+
+            ParameterBinder.Bind(prepared.Statement, statement);
+            var readOnly = prepared.Statement.IsReadOnly;
+            _inserts.Capturing = true;
+            while (prepared.Statement.Step())
             {
             }
 
@@ -383,18 +403,20 @@ internal sealed class CrdtStore : IDisposable
         }
         finally
         {
-            prepared.Reset();
+            _inserts.Capturing = false;
+            prepared.Statement.Reset();
         }
     }
 
-    private SqliteStatement PrepareClient(string sql)
+    private ClientStatement PrepareClient(string sql)
     {
         if (_clientStatements.TryGetValue(sql, out var cached))
         {
             return cached;
         }
 
-        var statement = _db.PrepareUncached(sql);
+        // The authorizer sees every table the statement (and the triggers compiled into it) touches.
+        var statement = new ClientStatement(_db.PrepareUncached(sql), _authorizer.TouchesMetadata);
         if (_clientStatements.Count >= MaxCachedClientStatements)
         {
             ClearClientStatements();
@@ -404,11 +426,14 @@ internal sealed class CrdtStore : IDisposable
         return statement;
     }
 
+    /// <summary>A prepared client statement, and whether it could see CRDT metadata that captured inserts still owe.</summary>
+    private sealed record ClientStatement(SqliteStatement Statement, bool TouchesMetadata);
+
     private void ClearClientStatements()
     {
         foreach (var statement in _clientStatements.Values)
         {
-            statement.Dispose();
+            statement.Statement.Dispose();
         }
 
         _clientStatements.Clear();
@@ -423,6 +448,7 @@ internal sealed class CrdtStore : IDisposable
 
     private void RollbackWrite()
     {
+        _inserts.Clear();
         _syncBit = false;
         _pendingDbVersion = 0;
         _seq = 0;
@@ -435,6 +461,7 @@ internal sealed class CrdtStore : IDisposable
     /// <summary>Books the transaction's version (if it wrote anything) and reads its changes back, before COMMIT.</summary>
     private Changeset? FinishLocalVersion()
     {
+        _inserts.Flush();
         if (_pendingDbVersion == 0)
         {
             return null;
@@ -999,6 +1026,7 @@ internal sealed class CrdtStore : IDisposable
     public void Dispose()
     {
         ClearClientStatements();
+        _inserts.Dispose();
         _db.Dispose();
         _authorizer.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Corrosion.Schema;
 using static Corrosion.Storage.SqlText;
 
@@ -36,6 +37,10 @@ internal sealed class CrrTable
         DeleteRowSql = $"DELETE FROM {Id(Name)} WHERE {keyMatch}";
         RowExistsSql = $"SELECT 1 FROM {Id(Name)} WHERE {keyMatch}";
         ReadVersionSql = BuildReadVersionSql();
+        // The update hook reports rowids, so only rowid tables can defer their insert capture. A false positive
+        // (the words inside a default's string) only keeps the per-row trigger, which is also correct.
+        DefersInserts = !Regex.IsMatch(schema.Sql, @"\bWITHOUT\s+ROWID\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        FlushInsertsSql = BuildFlushInsertsSql();
         foreach (var column in ValueColumns)
         {
             _readValueSql[column] = $"SELECT {Id(column)} FROM {Id(Name)} WHERE {KeyMatchParams()}";
@@ -74,6 +79,19 @@ internal sealed class CrrTable
     public string DeleteRowSql { get; }
 
     public string RowExistsSql { get; }
+
+    /// <summary>
+    /// Whether inserts are captured by <see cref="DeferredInsertCapture"/> rather than a per-row trigger; the insert
+    /// trigger is then only a guard that makes writes from connections without our functions fail.
+    /// </summary>
+    public bool DefersInserts { get; }
+
+    /// <summary>
+    /// What the insert trigger would have written, for many rows at once: ?1 is a JSON array of the inserted rowids,
+    /// ?2 the db_version.
+    /// The order (pks, re-created sentinels, then per row its columns) keeps seqs in row order.
+    /// </summary>
+    public IReadOnlyList<string> FlushInsertsSql { get; }
 
     /// <summary>Changes of one version of one site (by ordinal): pk, cid, val, col_version, db_version, cl, seq.</summary>
     public string ReadVersionSql { get; }
@@ -168,9 +186,10 @@ internal sealed class CrrTable
             yield return $"DELETE FROM {clock} WHERE key = {KeyOf("OLD")} AND col_name != '-1' AND {condition};";
         }
 
-        yield return
-            $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
-            string.Join("\n  ", Created("1")) + "\nEND";
+        yield return DefersInserts
+            ? $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN crsql_internal_sync_bit() < 0 BEGIN SELECT 1; END"
+            : $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
+              string.Join("\n  ", Created("1")) + "\nEND";
 
         var update = new List<string>();
         foreach (var column in ValueColumns)
@@ -193,6 +212,44 @@ internal sealed class CrrTable
         yield return
             $"CREATE TRIGGER {Id(Name + "__crsql_dtrig")} AFTER DELETE ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
             string.Join("\n  ", Deleted("1")) + "\nEND";
+    }
+
+    private List<string> BuildFlushInsertsSql()
+    {
+        var pks = Id(PksTable);
+        var clock = Id(ClockTable);
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        var tKeys = string.Join(", ", KeyColumns.Select(k => $"t.{Id(k)}"));
+        var join = string.Join(" AND ", KeyColumns.Select(k => $"p.{Id(k)} = t.{Id(k)}"));
+        const string inserted = "t.rowid IN (SELECT value FROM json_each(?1))";
+        // CROSS JOIN keeps SQLite's join order: inserted rows by rowid first, then their key.
+        var rows = $"FROM {Id(Name)} t CROSS JOIN {pks} p ON {join} WHERE {inserted}";
+        const string toOdd = "col_version + (CASE WHEN col_version % 2 = 0 THEN 1 ELSE 2 END)";
+        const string stampExcluded = "db_version = excluded.db_version, site_id = 0, seq = excluded.seq";
+        var statements = new List<string>
+        {
+            $"INSERT INTO {pks} ({keyList}, __corro_pk) SELECT {tKeys}, crsql_pack_columns({tKeys}) FROM {Id(Name)} t WHERE {inserted} ORDER BY t.rowid " +
+            "ON CONFLICT DO NOTHING",
+        };
+        if (ValueColumns.Count == 0)
+        {
+            statements.Add(
+                $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
+                $"SELECT p.__crsql_key, '-1', 1, ?2, 0, crsql_increment_and_get_seq() {rows} ORDER BY t.rowid " +
+                $"ON CONFLICT DO UPDATE SET col_version = {toOdd}, {stampExcluded}");
+            return statements;
+        }
+
+        statements.Add(
+            $"UPDATE {clock} SET col_version = {toOdd}, db_version = ?2, site_id = 0, seq = crsql_increment_and_get_seq() " +
+            $"WHERE col_name = '-1' AND key IN (SELECT p.__crsql_key {rows})");
+        var columns = string.Join(", ", ValueColumns.Select((c, i) => $"({i}, {Literal(c)})"));
+        statements.Add(
+            $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
+            $"SELECT p.__crsql_key, c.column2, 1, ?2, 0, crsql_increment_and_get_seq() " +
+            $"FROM {Id(Name)} t CROSS JOIN {pks} p ON {join} CROSS JOIN (VALUES {columns}) c WHERE {inserted} ORDER BY t.rowid, c.column1 " +
+            $"ON CONFLICT DO UPDATE SET col_version = col_version + 1, {stampExcluded}");
+        return statements;
     }
 
     /// <summary>The part of the <c>crsql_changes</c> view for this table (plain SQL the stock shell can run).</summary>

@@ -39,7 +39,17 @@ internal sealed unsafe partial class StatementAuthorizer : IDisposable
         return authorizer;
     }
 
-    public void ClearDenial() => LastDenial = null;
+    /// <summary>
+    /// Whether the last client statement prepared updates or deletes rows, or reads a table that is not one of the
+    /// schema's (the CRDT metadata, <c>crsql_changes</c>): what must not run before deferred inserts are captured.
+    /// </summary>
+    public bool TouchesMetadata { get; private set; }
+
+    public void ClearDenial()
+    {
+        LastDenial = null;
+        TouchesMetadata = false;
+    }
 
     public void Dispose()
     {
@@ -51,6 +61,11 @@ internal sealed unsafe partial class StatementAuthorizer : IDisposable
 
     private int Check(int action, string? first, string? second, string? trigger)
     {
+        if (Enforcing && (action is 9 or 23 || (action == 20 && first is not null && !_isReplicatedTable(first))))
+        {
+            TouchesMetadata = true;
+        }
+
         if (!Enforcing || trigger is not null)
         {
             return Ok;

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Corrosion.Storage;
+
+namespace Corrosion.Crdt;
+
+/// <summary>
+/// Captures rows inserted by client statements through SQLite's update hook and writes their cr-sqlite metadata
+/// (pks row, sentinel, one clock row per column) in bulk, before the next statement that could see that metadata
+/// and before the version is read back. A per-row insert trigger would make every INSERT a multi-write statement
+/// with a statement journal and run the trigger program per row, which costs several times the insert itself
+/// (bench: insert). Updates and deletes keep their triggers: they need the old row, which the hook does not give.
+/// </summary>
+internal sealed unsafe partial class DeferredInsertCapture : IDisposable
+{
+    private const int SqliteInsert = 18;
+
+    private readonly SqliteConnection _db;
+    private readonly StringBuilder _json = new();
+    private Pending[] _tables = [];
+    private GCHandle _self;
+    private bool _hasPending;
+
+    private readonly Func<long> _dbVersion;
+
+    private DeferredInsertCapture(SqliteConnection db, Func<long> dbVersion)
+    {
+        _db = db;
+        _dbVersion = dbVersion;
+    }
+
+    /// <summary>Whether client statements are running now; the hook ignores every other write.</summary>
+    public bool Capturing { get; set; }
+
+    /// <param name="db">The writer connection.</param>
+    /// <param name="dbVersion">The transaction's db_version, allocated on first use.</param>
+    public static DeferredInsertCapture Install(SqliteConnection db, Func<long> dbVersion)
+    {
+        var capture = new DeferredInsertCapture(db, dbVersion);
+        capture._self = GCHandle.Alloc(capture);
+        _ = sqlite3_update_hook(db.Handle.DangerousGetHandle(), &OnRowChanged, GCHandle.ToIntPtr(capture._self));
+        return capture;
+    }
+
+    /// <summary>The tables whose inserts are deferred (those with a rowid; the rest keep their insert trigger).</summary>
+    public void SetTables(IEnumerable<CrrTable> tables)
+    {
+        Clear();
+        _tables = [.. tables.Where(t => t.DefersInserts).Select(t => new Pending(t, Encoding.UTF8.GetBytes(t.Name)))];
+    }
+
+    /// <summary>Writes the metadata of every captured insert, in capture order per table.</summary>
+    public void Flush()
+    {
+        if (!_hasPending)
+        {
+            return;
+        }
+
+        _hasPending = false;
+        var dbVersion = SqlValue.FromInteger(_dbVersion());
+        foreach (var pending in _tables)
+        {
+            if (pending.RowIds.Count == 0)
+            {
+                continue;
+            }
+
+            _json.Clear().Append('[');
+            for (var i = 0; i < pending.RowIds.Count; i++)
+            {
+                if (i > 0)
+                {
+                    _json.Append(',');
+                }
+
+                _json.Append(pending.RowIds[i]);
+            }
+
+            var rowIds = SqlValue.FromText(_json.Append(']').ToString());
+            pending.RowIds.Clear();
+            foreach (var sql in pending.Table.FlushInsertsSql)
+            {
+                var statement = _db.Prepare(sql);
+                try
+                {
+                    statement.Bind(1, rowIds);
+                    if (statement.ParameterCount > 1)
+                    {
+                        statement.Bind(2, dbVersion);
+                    }
+
+                    while (statement.Step())
+                    {
+                    }
+                }
+                finally
+                {
+                    statement.Reset();
+                }
+            }
+        }
+    }
+
+    /// <summary>Forgets captured inserts (the transaction rolled back).</summary>
+    public void Clear()
+    {
+        _hasPending = false;
+        foreach (var pending in _tables)
+        {
+            pending.RowIds.Clear();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_self.IsAllocated)
+        {
+            _ = sqlite3_update_hook(_db.Handle.DangerousGetHandle(), null, IntPtr.Zero);
+            _self.Free();
+        }
+    }
+
+    private void Record(int operation, byte* table, long rowId)
+    {
+        if (!Capturing || operation != SqliteInsert)
+        {
+            return;
+        }
+
+        var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(table);
+        foreach (var pending in _tables)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(name, pending.Name))
+            {
+                pending.RowIds.Add(rowId);
+                _hasPending = true;
+                return;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnRowChanged(IntPtr userData, int operation, byte* database, byte* table, long rowId)
+    {
+        var self = (DeferredInsertCapture)GCHandle.FromIntPtr(userData).Target!;
+        self.Record(operation, table, rowId);
+    }
+
+    private sealed record Pending(CrrTable Table, byte[] Name)
+    {
+        public List<long> RowIds { get; } = [];
+    }
+
+    [LibraryImport("e_sqlite3")]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    private static partial IntPtr sqlite3_update_hook(
+        IntPtr db,
+        delegate* unmanaged[Cdecl]<IntPtr, int, byte*, byte*, long, void> callback,
+        IntPtr userData);
+}
