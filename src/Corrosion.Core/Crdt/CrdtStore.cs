@@ -40,7 +40,12 @@ internal sealed class CrdtStore : IDisposable
         _logger = logger;
         _clock = new HybridLogicalClock(time);
         _authorizer = StatementAuthorizer.Install(db, name => _tables.ContainsKey(name));
-        _inserts = DeferredInsertCapture.Install(db, NextDbVersion);
+        _inserts = DeferredInsertCapture.Install(db, NextDbVersion, count =>
+        {
+            var first = _seq;
+            _seq += count;
+            return first;
+        });
     }
 
     public ActorId ActorId { get; private set; }

@@ -23,11 +23,14 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
     private bool _hasPending;
 
     private readonly Func<long> _dbVersion;
+    private readonly Func<int, long> _reserveSeqs;
+    private readonly HashSet<long> _seen = [];
 
-    private DeferredInsertCapture(SqliteConnection db, Func<long> dbVersion)
+    private DeferredInsertCapture(SqliteConnection db, Func<long> dbVersion, Func<int, long> reserveSeqs)
     {
         _db = db;
         _dbVersion = dbVersion;
+        _reserveSeqs = reserveSeqs;
     }
 
     /// <summary>Whether client statements are running now; the hook ignores every other write.</summary>
@@ -35,9 +38,10 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
 
     /// <param name="db">The writer connection.</param>
     /// <param name="dbVersion">The transaction's db_version, allocated on first use.</param>
-    public static DeferredInsertCapture Install(SqliteConnection db, Func<long> dbVersion)
+    /// <param name="reserveSeqs">Reserves that many seqs of the transaction and returns the first.</param>
+    public static DeferredInsertCapture Install(SqliteConnection db, Func<long> dbVersion, Func<int, long> reserveSeqs)
     {
-        var capture = new DeferredInsertCapture(db, dbVersion);
+        var capture = new DeferredInsertCapture(db, dbVersion, reserveSeqs);
         capture._self = GCHandle.Alloc(capture);
         _ = sqlite3_update_hook(db.Handle.DangerousGetHandle(), &OnRowChanged, GCHandle.ToIntPtr(capture._self));
         return capture;
@@ -67,18 +71,21 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
                 continue;
             }
 
+            // A rowid can repeat (INSERT OR REPLACE of a row inserted earlier in the same statement).
             _json.Clear().Append('[');
-            for (var i = 0; i < pending.RowIds.Count; i++)
+            _seen.Clear();
+            foreach (var rowId in pending.RowIds)
             {
-                if (i > 0)
+                if (_seen.Add(rowId))
                 {
-                    _json.Append(',');
+                    _json.Append(_seen.Count == 1 ? string.Empty : ",").Append(rowId);
                 }
-
-                _json.Append(pending.RowIds[i]);
             }
 
             var rowIds = SqlValue.FromText(_json.Append(']').ToString());
+            var first = _reserveSeqs(_seen.Count * pending.Table.InsertSeqStride);
+            var firstSeq = SqlValue.FromInteger(first);
+            var firstSentinelSeq = SqlValue.FromInteger(first + (_seen.Count * pending.Table.ValueColumns.Count));
             pending.RowIds.Clear();
             foreach (var sql in pending.Table.FlushInsertsSql)
             {
@@ -89,6 +96,12 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
                     if (statement.ParameterCount > 1)
                     {
                         statement.Bind(2, dbVersion);
+                        statement.Bind(3, firstSeq);
+                    }
+
+                    if (statement.ParameterCount > 3)
+                    {
+                        statement.Bind(4, firstSentinelSeq);
                     }
 
                     while (statement.Step())
