@@ -38,14 +38,14 @@ internal sealed class PgWireTestServer : IAsyncDisposable
     /// <summary>No pooling, so disposing a connection closes its socket; type loading left on (Npgsql's default).</summary>
     public string ConnectionString => $"Host=127.0.0.1;Port={EndPoint.Port};Username=test;Pooling=false;Timeout=15;Command Timeout=30";
 
-    public static async Task<PgWireTestServer> StartAsync(bool readOnly = false)
+    public static async Task<PgWireTestServer> StartAsync(bool readOnly = false, PgWireTlsOptions? tls = null)
     {
         var dir = new TempDirectory("corrosion-pg");
         CorrosionNode? node = null;
         try
         {
             node = await NodeFactory.OpenAsync(dir, "node", Schema);
-            var server = new PgWireServer(new PgWireOptions { Address = "127.0.0.1:0", ReadOnly = readOnly }, node, NullLoggerFactory.Instance);
+            var server = new PgWireServer(new PgWireOptions { Address = "127.0.0.1:0", ReadOnly = readOnly, Tls = tls }, node, NullLoggerFactory.Instance);
             await server.StartAsync(CancellationToken.None);
             return new PgWireTestServer(dir, node, server);
         }
