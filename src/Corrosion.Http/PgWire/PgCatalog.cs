@@ -57,6 +57,18 @@ internal static class PgCatalog
     /// <summary>True when <see cref="Answer"/> answers this statement.</summary>
     public static bool Handles(string sql) => Recognise(sql) != Query.None;
 
+    /// <summary>
+    /// True for a query of PostgreSQL's catalog that <see cref="Handles"/> does not answer (psql's <c>\d</c> family
+    /// reads <c>pg_catalog.pg_class</c> and friends): it is refused with a message naming the alternative.
+    /// </summary>
+    public static bool IsUnsupportedCatalogQuery(string sql) =>
+        sql.Contains("pg_catalog.", StringComparison.OrdinalIgnoreCase) || sql.Contains("information_schema.", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The error for a query <see cref="IsUnsupportedCatalogQuery"/> matched.</summary>
+    public static PgException UnsupportedCatalogQuery() => new(
+        PgSqlState.FeatureNotSupported,
+        "PostgreSQL catalog queries (pg_catalog, information_schema; psql's \\d commands) are not supported: this is SQLite, query sqlite_schema or use PRAGMA table_info(...) instead");
+
     /// <summary>The result of a statement <see cref="Handles"/> accepted.</summary>
     public static PgResultSet Answer(string sql) => Recognise(sql) switch
     {

@@ -376,6 +376,8 @@ internal sealed class PgConnection
                         await CommitPendingAsync(pending, cancellationToken).ConfigureAwait(false);
                         await WriteResultSetAsync(PgCatalog.Answer(text), describe: true, [], cancellationToken).ConfigureAwait(false);
                         break;
+                    case PgStatementKind.UnsupportedCatalog:
+                        throw PgCatalog.UnsupportedCatalogQuery();
                     default:
                         var sqlite = PgSqlText.RewritePlaceholders(text, out var placeholders);
                         if (placeholders > 0)
@@ -615,6 +617,11 @@ internal sealed class PgConnection
 
         var kind = PgSqlText.Classify(parse.Sql);
         ThrowIfFailedBlock(kind);
+        if (kind == PgStatementKind.UnsupportedCatalog)
+        {
+            throw PgCatalog.UnsupportedCatalogQuery();
+        }
+
         var sqlite = parse.Sql;
         StatementDescription? description = null;
         var parameterCount = parse.ParameterTypes.Length;

@@ -24,6 +24,9 @@ internal enum PgStatementKind
     /// <summary>A query answered by <see cref="PgCatalog"/> (<c>version()</c>, Npgsql's type loading).</summary>
     Catalog,
 
+    /// <summary>Any other query of PostgreSQL's catalog (psql's <c>\d</c>): refused with SQLSTATE 0A000.</summary>
+    UnsupportedCatalog,
+
     /// <summary>Anything else: SQLite-flavoured SQL run by the node.</summary>
     Sql,
 }
@@ -142,7 +145,12 @@ internal static class PgSqlText
                 return PgStatementKind.Ignored;
         }
 
-        return PgCatalog.Handles(sql) ? PgStatementKind.Catalog : PgStatementKind.Sql;
+        if (PgCatalog.Handles(sql))
+        {
+            return PgStatementKind.Catalog;
+        }
+
+        return PgCatalog.IsUnsupportedCatalogQuery(sql) ? PgStatementKind.UnsupportedCatalog : PgStatementKind.Sql;
     }
 
     /// <summary>

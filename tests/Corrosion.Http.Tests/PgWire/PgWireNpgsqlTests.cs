@@ -238,6 +238,41 @@ public sealed class PgWireNpgsqlTests
         messages.Should().ContainInOrder('1', '2', 'T', 'D', 's', 'D', 's', 'D', 'C', 'Z');
     }
 
+    [Fact]
+    public async Task Prepared_statements_are_described_once_and_executed_many_times()
+    {
+        await using var server = await PgWireTestServer.StartAsync();
+        await using var connection = await server.OpenAsync();
+
+        await using var insert = new NpgsqlCommand("INSERT INTO items (id, name, score) VALUES ($1, $2, $3)", connection);
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = 0 });
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = string.Empty });
+        insert.Parameters.Add(new NpgsqlParameter<double> { TypedValue = 0 });
+        await insert.PrepareAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            ((NpgsqlParameter<long>)insert.Parameters[0]).TypedValue = i;
+            ((NpgsqlParameter<string>)insert.Parameters[1]).TypedValue = $"item {i}";
+            ((NpgsqlParameter<double>)insert.Parameters[2]).TypedValue = i / 2.0;
+            (await insert.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        await using var select = new NpgsqlCommand("SELECT id, name, score FROM items WHERE id >= $1 ORDER BY id", connection);
+        select.Parameters.Add(new NpgsqlParameter<long> { TypedValue = 2 });
+        await select.PrepareAsync();
+        for (var round = 0; round < 2; round++)
+        {
+            await using var reader = await select.ExecuteReaderAsync();
+            var rows = new List<(long, string, double)>();
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetDouble(2)));
+            }
+
+            rows.Should().Equal((2L, "item 2", 1.0), (3L, "item 3", 1.5));
+        }
+    }
+
     private static async Task<long> CountAsync(PgWireTestServer server, string where)
     {
         var rows = await NodeQueries.RowsAsync(server.Node, $"SELECT count(*) FROM items WHERE {where}");

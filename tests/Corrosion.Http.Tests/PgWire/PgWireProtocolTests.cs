@@ -97,6 +97,10 @@ public sealed class PgWireProtocolTests(ITestOutputHelper output)
         var error = await RunAsync(psql, "-h", "127.0.0.1", "-p", port, "-U", "psql", "-d", "corrosion", "-v", "ON_ERROR_STOP=1", "-c", "select * from missing");
         error.ExitCode.Should().NotBe(0);
         error.Err.Should().Contain("no such table: missing");
+
+        var describe = await RunAsync(psql, "-h", "127.0.0.1", "-p", port, "-U", "psql", "-d", "corrosion", "-c", "\\dt");
+        describe.ExitCode.Should().NotBe(0);
+        describe.Err.Should().Contain("catalog queries").And.Contain("not supported");
     }
 
     private static string? FindPsql()
