@@ -22,6 +22,36 @@ public sealed class PgWireNpgsqlTests
     }
 
     [Fact]
+    public async Task Pooled_connections_from_the_plainest_connection_string_are_reused_after_a_transaction()
+    {
+        await using var server = await PgWireTestServer.StartAsync();
+        var connectionString = $"Host=127.0.0.1;Port={server.EndPoint.Port};Username=x";
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                await using var insert = new NpgsqlCommand("INSERT INTO items (id, name) VALUES ($1, 'pooled')", connection, tx);
+                insert.Parameters.Add(new NpgsqlParameter { Value = (long)i });
+                await insert.ExecuteNonQueryAsync();
+                await tx.CommitAsync();
+            }
+
+            await using var last = new NpgsqlConnection(connectionString);
+            await last.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM items WHERE name = 'pooled'", last);
+            ((long)(await count.ExecuteScalarAsync())!).Should().Be(3);
+        }
+        finally
+        {
+            await using var clear = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(clear);
+        }
+    }
+
+    [Fact]
     public async Task Insert_and_select_with_parameters_round_trip_null_integer_real_text_and_blob()
     {
         await using var server = await PgWireTestServer.StartAsync();

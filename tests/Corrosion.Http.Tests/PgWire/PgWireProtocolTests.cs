@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Corrosion.TestKit;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -53,6 +54,37 @@ public sealed class PgWireProtocolTests(ITestOutputHelper output)
         await using var connection = await server.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT 'still here'", connection);
         ((string?)await command.ExecuteScalarAsync()).Should().Be("still here");
+    }
+
+    [Fact]
+    public async Task Writes_of_one_simple_query_commit_together_or_not_at_all()
+    {
+        await using var server = await PgWireTestServer.StartAsync();
+        await using var raw = await RawPgClient.ConnectAsync(server.EndPoint);
+        await raw.StartupAsync();
+
+        var ok = await raw.SimpleQueryAsync("INSERT INTO items (id, name) VALUES (1, 'a'); UPDATE items SET name = 'b'; SELECT name FROM items; DELETE FROM items WHERE id = 2");
+        ok.Where(r => r.Type == 'C').Select(r => RawPgClient.Tag(r.Body)).Should().Equal("INSERT 0 1", "UPDATE 1", "SELECT 1", "DELETE 0");
+        ok.Select(r => r.Type).Should().Equal('C', 'C', 'T', 'D', 'C', 'C', 'Z');
+        ok[^1].Body.Should().Equal((byte)'I');
+
+        var failed = await raw.SimpleQueryAsync("INSERT INTO items (id, name) VALUES (2, 'c'); INSERT INTO items (id, name) VALUES (1, 'duplicate'); SELECT 'never run'");
+        failed.Select(r => r.Type).Should().Equal('E', 'Z');
+        RawPgClient.ErrorFields(failed[0].Body)['C'].Should().Be("23505");
+        (await NodeQueries.RowsAsync(server.Node, "SELECT id, name FROM items")).Should().Equal(["1|b"], "the failed query's first insert was rolled back with it");
+
+        var block = await raw.SimpleQueryAsync("BEGIN; INSERT INTO items (id, name) VALUES (3, 'x'); SELEC oops; SELECT 1");
+        block.Select(r => r.Type).Should().Equal('C', 'C', 'E', 'Z');
+        ((char)block[^1].Body[0]).Should().Be('E', "an error inside BEGIN leaves the block failed");
+        var ignored = await raw.SimpleQueryAsync("SELECT 1");
+        RawPgClient.ErrorFields(ignored[0].Body)['C'].Should().Be("25P02");
+        var commit = await raw.SimpleQueryAsync("COMMIT");
+        RawPgClient.Tag(commit[0].Body).Should().Be("ROLLBACK");
+        commit[^1].Body.Should().Equal((byte)'I');
+        (await NodeQueries.RowsAsync(server.Node, "SELECT count(*) FROM items WHERE id = 3")).Should().Equal("0");
+
+        var empty = await raw.SimpleQueryAsync("  -- nothing\n ;");
+        empty.Select(r => r.Type).Should().Equal('I', 'Z');
     }
 
     [Fact]

@@ -38,6 +38,25 @@ internal sealed class RawPgClient : IAsyncDisposable
         types.Should().StartWith(['R'], "AuthenticationOk comes first");
     }
 
+    /// <summary>Sends one simple Query message and returns every reply up to ReadyForQuery.</summary>
+    public async Task<List<(char Type, byte[] Body)>> SimpleQueryAsync(string sql)
+    {
+        await SendAsync(Message('Q', CString(sql)));
+        var replies = new List<(char Type, byte[] Body)>();
+        while (true)
+        {
+            var reply = await ReadMessageAsync() ?? throw new InvalidOperationException($"the server closed the connection; seen: {string.Join(",", replies.Select(r => r.Type))}");
+            replies.Add(reply);
+            if (reply.Type == 'Z')
+            {
+                return replies;
+            }
+        }
+    }
+
+    /// <summary>The tag of a CommandComplete body.</summary>
+    public static string Tag(byte[] body) => Encoding.UTF8.GetString(body, 0, body.Length - 1);
+
     /// <summary>Parse, Bind, Describe portal, <paramref name="executes"/> × Execute(maxRows), Sync; returns the reply types.</summary>
     public async Task<List<char>> ExtendedAsync(string sql, int maxRows, int executes)
     {
