@@ -225,9 +225,10 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             }
 
             var columns = Enumerable.Range(0, prepared.ColumnCount).Select(prepared.ColumnName).ToArray();
+            var columnTypes = Enumerable.Range(0, prepared.ColumnCount).Select(prepared.ColumnDeclaredType).ToArray();
             var owned = prepared;
             prepared = null;
-            return new QueryResult(owned, connection, columns, hasRow, Stopwatch.GetElapsedTime(started), () =>
+            return new QueryResult(owned, connection, columns, columnTypes, hasRow, Stopwatch.GetElapsedTime(started), () =>
             {
                 owned.Dispose();
                 readers.Return(connection);
@@ -238,6 +239,38 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             prepared?.Dispose();
             readers.Return(connection);
             throw;
+        }
+    }
+
+    public async Task<StatementDescription> DescribeAsync(string sql, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        _ = Store;
+        var readers = _readers!;
+        var connection = await readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            SqliteStatement prepared;
+            try
+            {
+                prepared = connection.PrepareUncached(sql);
+            }
+            catch (SqliteException ex)
+            {
+                throw new StatementException(0, sql, ex.Message, ex);
+            }
+
+            using (prepared)
+            {
+                var columns = Enumerable.Range(0, prepared.ColumnCount)
+                    .Select(i => new ColumnDescription(prepared.ColumnName(i), prepared.ColumnDeclaredType(i)))
+                    .ToArray();
+                return new StatementDescription(columns, prepared.ParameterCount, prepared.IsReadOnly);
+            }
+        }
+        finally
+        {
+            readers.Return(connection);
         }
     }
 

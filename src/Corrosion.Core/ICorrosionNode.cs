@@ -29,6 +29,13 @@ public interface ICorrosionNode
     /// </summary>
     Task<QueryResult> QueryAsync(Statement statement, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Prepares one statement on a reader connection without running it: its result columns (names and declared
+    /// types), how many parameters it takes and whether it only reads. SQL that does not prepare throws
+    /// <see cref="StatementException"/>.
+    /// </summary>
+    Task<StatementDescription> DescribeAsync(string sql, CancellationToken cancellationToken = default);
+
     /// <summary>Reads back what remains of one version of an actor, as one or more changesets (chunks).</summary>
     Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default);
 

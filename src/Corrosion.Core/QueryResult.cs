@@ -16,11 +16,12 @@ public sealed class QueryResult : IAsyncDisposable
     private bool _done;
     private bool _disposed;
 
-    internal QueryResult(SqliteStatement statement, SqliteConnection connection, IReadOnlyList<string> columns, bool hasFirstRow, TimeSpan elapsed, Action release)
+    internal QueryResult(SqliteStatement statement, SqliteConnection connection, IReadOnlyList<string> columns, IReadOnlyList<string?> columnTypes, bool hasFirstRow, TimeSpan elapsed, Action release)
     {
         _statement = statement;
         _connection = connection;
         Columns = columns;
+        ColumnTypes = columnTypes;
         _hasPendingRow = hasFirstRow;
         _done = !hasFirstRow;
         Elapsed = elapsed;
@@ -28,6 +29,12 @@ public sealed class QueryResult : IAsyncDisposable
     }
 
     public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>
+    /// Each column's declared type when it is a table column (<c>sqlite3_column_decltype</c>, e.g. <c>INTEGER</c>),
+    /// or null for an expression.
+    /// </summary>
+    public IReadOnlyList<string?> ColumnTypes { get; }
 
     /// <summary>Time to prepare and run the query to its first row (not counting reading every row).</summary>
     public TimeSpan Elapsed { get; }

@@ -34,3 +34,12 @@ public sealed record TransactionResult(IReadOnlyList<StatementResult> Results, T
 
 /// <summary>One row of a query: SQLite's row counter (from 1) and the cells.</summary>
 public readonly record struct QueryRow(long RowId, SqlValue[] Values);
+
+/// <summary>A result column: its name and, for a table column, its declared type (e.g. <c>INTEGER</c>).</summary>
+public sealed record ColumnDescription(string Name, string? DeclaredType);
+
+/// <summary>What a prepared statement looks like before it runs (see <see cref="ICorrosionNode.DescribeAsync"/>).</summary>
+/// <param name="Columns">The result columns; empty for a statement that returns no rows.</param>
+/// <param name="ParameterCount">The largest parameter index the statement uses.</param>
+/// <param name="IsReadOnly">True when the statement does not write (<c>sqlite3_stmt_readonly</c>).</param>
+public sealed record StatementDescription(IReadOnlyList<ColumnDescription> Columns, int ParameterCount, bool IsReadOnly);

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Http;
 
-/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; the next free id is 3012.</summary>
+/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; ids 3100-3199 are the PostgreSQL wire listener's (Log.PgWire.cs); the next free id is 3012.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 3000, EventName = "RequestRefused", Level = LogLevel.Debug,

@@ -25,6 +25,9 @@ internal sealed class SqliteStatement : IDisposable
 
     public string ColumnName(int index) => raw.sqlite3_column_name(_stmt, index).utf8_to_string() ?? string.Empty;
 
+    /// <summary>The declared type of a result column that is a table column (<c>sqlite3_column_decltype</c>), else null.</summary>
+    public string? ColumnDeclaredType(int index) => raw.sqlite3_column_decltype(_stmt, index).utf8_to_string();
+
     public string? ParameterName(int index) => raw.sqlite3_bind_parameter_name(_stmt, index).utf8_to_string();
 
     public int ParameterIndex(string name) => raw.sqlite3_bind_parameter_index(_stmt, name);

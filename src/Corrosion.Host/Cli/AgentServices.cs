@@ -11,9 +11,16 @@ internal static class AgentServices
     public static IServiceCollection AddCorrosionAgentServices(this IServiceCollection services, CorrosionConfig config)
     {
         // The engine logs "Actor ID: ..." and the schema lines when its hosted service opens the node.
-        services.AddCorrosion(o => ConfigMapper.Apply(config, o))
+        var corrosion = services.AddCorrosion(o => ConfigMapper.Apply(config, o))
             .AddHttpApi(o => ConfigMapper.Apply(config, o))
             .AddGossip(o => ConfigMapper.Apply(config, o));
+
+        // One PostgreSQL wire listener per [api] pg entry; each logs "Starting PostgreSQL wire protocol server on ...".
+        foreach (var pg in config.Api.Pg)
+        {
+            corrosion.AddPgWire(o => ConfigMapper.Apply(pg, o));
+        }
+
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();

@@ -29,11 +29,6 @@ internal sealed class AgentStartup : IHostedLifecycleService
             Log.UsingConfig(_logger, _loaded.Source);
         }
 
-        foreach (var pg in _loaded.Config.Api.Pg)
-        {
-            Log.PgNotAvailable(_logger, pg.Addr.ToString());
-        }
-
         if (_loaded.Config.Telemetry.PrometheusAddr is { } prometheus)
         {
             Log.PrometheusNotAvailable(_logger, prometheus.ToString());

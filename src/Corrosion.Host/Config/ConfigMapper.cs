@@ -1,6 +1,7 @@
 using Corrosion.Gossip;
 using Corrosion.Gossip.Transport;
 using Corrosion.Http;
+using Corrosion.Http.PgWire;
 using Corrosion.Options;
 
 namespace Corrosion.Host.Config;
@@ -44,5 +45,19 @@ internal static class ConfigMapper
         options.Bootstrap = [.. gossip.Bootstrap];
         options.MinSyncBackoff = TimeSpan.FromSeconds(config.Perf.MinSyncBackoff);
         options.MaxSyncBackoff = TimeSpan.FromSeconds(config.Perf.MaxSyncBackoff);
+    }
+
+    /// <summary>One <c>[api] pg</c> entry onto a PostgreSQL wire listener's <see cref="PgWireOptions"/>.</summary>
+    public static void Apply(PgConfig pg, PgWireOptions options)
+    {
+        options.Address = pg.Addr.ToString();
+        options.ReadOnly = pg.Readonly;
+        options.Tls = pg.Tls is not { } tls ? null : new PgWireTlsOptions
+        {
+            CertFile = tls.CertFile,
+            KeyFile = tls.KeyFile,
+            CaFile = tls.CaFile,
+            VerifyClient = tls.VerifyClient,
+        };
     }
 }
