@@ -143,15 +143,23 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     public async Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default)
     {
+        SchemaApplyResult result;
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return ApplySchemaFiles(Store);
+            result = ApplySchemaFiles(Store);
         }
         finally
         {
             _writeLock.Release();
         }
+
+        if (_subscriptions is { } subscriptions)
+        {
+            await subscriptions.SchemaChangedAsync(result.AlteredTables, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     public async Task<TransactionResult> ExecuteAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken = default)

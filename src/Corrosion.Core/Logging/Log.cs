@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Logging;
 
-/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1017).</summary>
+/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1018).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "CreatingTable", Level = LogLevel.Information, Message = "creating table '{Table}'")]
@@ -43,6 +43,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1012, EventName = "SubscriptionDropped", Level = LogLevel.Information, Message = "subscription {Id} dropped after {Seconds}s without clients")]
     public static partial void SubscriptionDropped(ILogger logger, Guid id, double seconds);
+
+    [LoggerMessage(EventId = 1017, EventName = "SubscriptionEndedBySchemaChange", Level = LogLevel.Warning, Message = "subscription {Id} ended by a schema change: {Reason}")]
+    public static partial void SubscriptionEndedBySchemaChange(ILogger logger, Guid id, string reason);
 
     [LoggerMessage(EventId = 1013, EventName = "SubscriptionMatched", Level = LogLevel.Debug, Message = "subscription {Id} emitted {Changes} changes ({Mode} re-run)")]
     public static partial void SubscriptionMatched(ILogger logger, Guid id, int changes, string mode);

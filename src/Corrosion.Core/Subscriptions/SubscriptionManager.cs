@@ -177,6 +177,59 @@ internal sealed class SubscriptionManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// After a schema reload added columns to <paramref name="alteredTables"/>: a subscription over one of them whose
+    /// result columns are no longer the ones its clients were sent (a <c>SELECT *</c>), or whose query no longer
+    /// prepares, ends. Its clients get an error naming the change and subscribing again starts afresh with the new
+    /// columns. Subscriptions whose columns are unchanged keep running.
+    /// </summary>
+    public async Task SchemaChangedAsync(IReadOnlyCollection<string> alteredTables, CancellationToken cancellationToken)
+    {
+        if (alteredTables.Count == 0)
+        {
+            return;
+        }
+
+        List<SubscriptionMatcher> candidates;
+        lock (_gate)
+        {
+            candidates = [.. _byId.Values.Where(m => m.Tables.Any(t => alteredTables.Contains(t, StringComparer.OrdinalIgnoreCase)))];
+        }
+
+        foreach (var matcher in candidates)
+        {
+            string? reason;
+            try
+            {
+                var (columns, _, _) = await PrepareAsync(matcher.Statement, cancellationToken, refreshSchema: true).ConfigureAwait(false);
+                reason = columns.SequenceEqual(matcher.Columns, StringComparer.Ordinal)
+                    ? null
+                    : $"its columns changed from ({string.Join(", ", matcher.Columns)}) to ({string.Join(", ", columns)})";
+            }
+            catch (StatementException ex)
+            {
+                reason = $"its query no longer runs: {ex.Message}";
+            }
+
+            if (reason is null)
+            {
+                continue;
+            }
+
+            lock (_gate)
+            {
+                _byId.Remove(matcher.Id);
+                _byKey.Remove(matcher.Key);
+            }
+
+            var tables = string.Join(", ", matcher.Tables.Where(t => alteredTables.Contains(t, StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal));
+            matcher.FailClients($"subscription {matcher.Id} ended because the schema of {tables} changed and {reason}; subscribe again");
+            await _dispatcher.RemoveAsync(matcher, CancellationToken.None).ConfigureAwait(false);
+            _context.Store.Delete(matcher.Id);
+            Log.SubscriptionEndedBySchemaChange(_context.Logger, matcher.Id, reason);
+        }
+    }
+
     /// <summary>Joins an existing subscription, or returns null when there is none with that id.</summary>
     public ISubscription? Get(Guid id, SubscribeOptions options)
     {
@@ -187,11 +240,19 @@ internal sealed class SubscriptionManager : IAsyncDisposable
     }
 
     /// <summary>Prepares the statement on a reader: refuses writes and bad SQL, finds the tables read and the identity.</summary>
-    private async Task<(string[] Columns, QueryShape Shape, IReadOnlySet<string> Tables)> PrepareAsync(Statement statement, CancellationToken cancellationToken)
+    private async Task<(string[] Columns, QueryShape Shape, IReadOnlySet<string> Tables)> PrepareAsync(
+        Statement statement, CancellationToken cancellationToken, bool refreshSchema = false)
     {
         var connection = await _context.Readers.RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (refreshSchema)
+            {
+                // Preparing alone may use the schema this reader loaded before the reload; reading the schema
+                // table checks its cookie, so the prepare below sees the new columns.
+                _ = connection.Scalar("SELECT count(*) FROM sqlite_schema");
+            }
+
             SqliteStatement prepared;
             HashSet<string> tables;
             try

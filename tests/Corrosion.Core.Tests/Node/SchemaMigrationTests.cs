@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Corrosion.Options;
+using Corrosion.Subscriptions;
 using Corrosion.TestKit;
 
 namespace Corrosion.Core.Tests.Node;
@@ -39,6 +41,54 @@ public sealed class SchemaMigrationTests : IDisposable
         (await NodeQueries.RowsAsync(node, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'apps_user_id'")).Should().Equal("apps_user_id");
         (await NodeQueries.RowsAsync(node, "SELECT id, name, user_id FROM apps")).Should().Equal("1|one|7");
     }
+
+    [Fact]
+    public async Task Reload_ends_subscriptions_whose_columns_changed_and_keeps_the_others()
+    {
+        _dir.WriteFile("schema/apps.sql", "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT \"\");");
+        await using var node = await CorrosionNode.OpenAsync(Options);
+        await node.ExecuteAsync(["INSERT INTO apps (id, name) VALUES (1, 'one')"]);
+        var star = await node.SubscribeAsync("SELECT * FROM apps");
+        var named = await node.SubscribeAsync("SELECT id, name FROM apps");
+        var starEvents = ReadAll(star, new ConcurrentQueue<SubscriptionEvent>());
+        var namedSeen = new ConcurrentQueue<SubscriptionEvent>();
+        var namedEvents = ReadAll(named, namedSeen);
+
+        _dir.WriteFile("schema/apps.sql", "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT \"\", user_id INT NOT NULL DEFAULT 0);");
+        await node.ReloadSchemaAsync();
+
+        var ended = await starEvents.WaitAsync(TimeSpan.FromSeconds(20));
+        ended[^1].Should().BeOfType<SubscriptionEvent.Error>().Which.Message
+            .Should().Contain("schema of apps changed").And.Contain("(id, name) to (id, name, user_id)").And.Contain("subscribe again");
+        node.ListSubscriptions().Select(i => i.Id).Should().NotContain(star.Id, "the ended subscription is gone");
+
+        var again = await node.SubscribeAsync("SELECT * FROM apps");
+        again.Id.Should().NotBe(star.Id);
+        var first = await again.FirstAsync();
+        first.Should().BeEquivalentTo(new SubscriptionEvent.Columns(["id", "name", "user_id"]));
+        await again.DisposeAsync();
+
+        // The explicit column list still matches, so that subscription keeps running and sees new writes.
+        await node.ExecuteAsync(["INSERT INTO apps (id, name, user_id) VALUES (2, 'two', 7)"]);
+        await Eventually.UntilAsync(() => Task.FromResult(namedSeen.OfType<SubscriptionEvent.Change>().Any()), TimeSpan.FromSeconds(20), "the kept subscription sees a new row");
+        namedSeen.Should().NotContain(e => e is SubscriptionEvent.Error);
+        node.ListSubscriptions().Select(i => i.Id).Should().Contain(named.Id);
+        await named.DisposeAsync();
+    }
+
+    private static Task<List<SubscriptionEvent>> ReadAll(ISubscription subscription, ConcurrentQueue<SubscriptionEvent> seen) => Task.Run(async () =>
+    {
+        await foreach (var e in subscription)
+        {
+            seen.Enqueue(e);
+            if (e is SubscriptionEvent.Error)
+            {
+                break;
+            }
+        }
+
+        return seen.ToList();
+    });
 
     [Fact]
     public async Task Destructive_changes_are_refused_and_nothing_changes()
