@@ -508,12 +508,21 @@ internal sealed class CrdtStore : IDisposable
             {
                 statement.Bind(1, ordinal);
                 statement.Bind(2, version);
+                // A row's changes are adjacent (the index is ordered by key), so they share one pk array, and
+                // column names come from the table rather than a new string per change.
+                byte[] pk = [];
                 while (statement.Step())
                 {
+                    var packed = statement.GetBlobSpan(0);
+                    if (!packed.SequenceEqual(pk))
+                    {
+                        pk = packed.ToArray();
+                    }
+
                     changes.Add(new Change(
                         table.Name,
-                        statement.GetBlobSpan(0).ToArray(),
-                        statement.GetText(1),
+                        pk,
+                        table.ColumnName(statement.GetTextUtf8(1)),
                         statement.GetValue(2),
                         statement.GetInt64(3),
                         statement.GetInt64(4),

@@ -37,6 +37,7 @@ internal sealed class CrrTable
         DeleteRowSql = $"DELETE FROM {Id(Name)} WHERE {keyMatch}";
         RowExistsSql = $"SELECT 1 FROM {Id(Name)} WHERE {keyMatch}";
         ReadVersionSql = BuildReadVersionSql();
+        _columnNamesUtf8 = [.. ValueColumns.Append(Change.SentinelCid).Select(c => (System.Text.Encoding.UTF8.GetBytes(c), c))];
         // The update hook reports rowids, so only rowid tables can defer their insert capture. A false positive
         // (the words inside a default's string) only keeps the per-row trigger, which is also correct.
         DefersInserts = !Regex.IsMatch(schema.Sql, @"\bWITHOUT\s+ROWID\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
@@ -100,12 +101,27 @@ internal sealed class CrrTable
     private string KeyMatchParams(int offset = 1) =>
         string.Join(" AND ", KeyColumns.Select((c, i) => $"{Id(c)} = ?{i + offset}"));
 
+    /// <summary>The clock's name for a column (a value column or the sentinel), without allocating for known ones.</summary>
+    public string ColumnName(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var (bytes, name) in _columnNamesUtf8)
+        {
+            if (utf8.SequenceEqual(bytes))
+            {
+                return name;
+            }
+        }
+
+        return System.Text.Encoding.UTF8.GetString(utf8);
+    }
+
     /// <summary>Reads one column of a row by primary key.</summary>
     public string ReadValueSql(string column) => _readValueSql[column];
 
     /// <summary>Writes one column of a row, creating the row when it does not exist.</summary>
     public string UpsertValueSql(string column) => _upsertValueSql[column];
 
+    private readonly (byte[] Utf8, string Name)[] _columnNamesUtf8;
     private readonly Dictionary<string, string> _readValueSql = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _upsertValueSql = new(StringComparer.OrdinalIgnoreCase);
 
