@@ -204,7 +204,8 @@ internal sealed class CrrTable
         }
 
         yield return DefersInserts
-            ? $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN crsql_internal_sync_bit() < 0 BEGIN SELECT 1; END"
+            // Never fires, but its body names our function, so preparing an INSERT elsewhere fails.
+            ? $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN 0 BEGIN SELECT crsql_internal_sync_bit(); END"
             : $"CREATE TRIGGER {Id(Name + "__crsql_itrig")} AFTER INSERT ON {table} WHEN crsql_internal_sync_bit() = 0 BEGIN\n  " +
               string.Join("\n  ", Created("1")) + "\nEND";
 
