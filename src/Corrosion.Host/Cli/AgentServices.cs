@@ -14,6 +14,12 @@ internal static class AgentServices
         services.AddCorrosion(o => ConfigMapper.Apply(config, o))
             .AddHttpApi(o => ConfigMapper.Apply(config, o))
             .AddGossip(o => ConfigMapper.Apply(config, o));
+
+        // Measurements are aggregated only when someone can scrape them.
+        if (config.Telemetry.PrometheusAddr is not null)
+        {
+            services.AddCorrosionMetrics();
+        }
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();

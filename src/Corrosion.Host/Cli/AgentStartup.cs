@@ -34,10 +34,6 @@ internal sealed class AgentStartup : IHostedLifecycleService
             Log.PgNotAvailable(_logger, pg.Addr.ToString());
         }
 
-        if (_loaded.Config.Telemetry.PrometheusAddr is { } prometheus)
-        {
-            Log.PrometheusNotAvailable(_logger, prometheus.ToString());
-        }
         return Task.CompletedTask;
     }
 

@@ -45,6 +45,6 @@ internal static partial class Log
     [LoggerMessage(4013, LogLevel.Warning, "api.pg is configured ({PgAddr}) but the PostgreSQL listener is not part of this version yet: not listening", EventName = "PgNotAvailable")]
     public static partial void PgNotAvailable(ILogger logger, string pgAddr);
 
-    [LoggerMessage(4014, LogLevel.Warning, "telemetry.prometheus.addr is configured ({PrometheusAddr}) but the Prometheus exporter is not part of this version yet: not listening", EventName = "PrometheusNotAvailable")]
-    public static partial void PrometheusNotAvailable(ILogger logger, string prometheusAddr);
+    [LoggerMessage(4014, LogLevel.Information, "Starting Prometheus metrics exporter on tcp/{Address}", EventName = "StartingPrometheus")]
+    public static partial void StartingPrometheus(ILogger logger, string address);
 }

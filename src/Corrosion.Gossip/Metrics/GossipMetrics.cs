@@ -1,0 +1,105 @@
+using System.Diagnostics.Metrics;
+using Corrosion.Gossip.Broadcast;
+using Corrosion.Gossip.Membership;
+
+namespace Corrosion.Gossip.Metrics;
+
+/// <summary>
+/// The cluster layer's instruments, on the node's meter (<see cref="Corrosion.Metrics.CorrosionMeter.Name"/>).
+/// Counters are added where the event happens; gauges read the membership snapshot, the broadcaster and the SWIM
+/// options only when a listener collects them.
+/// </summary>
+internal sealed class GossipMetrics
+{
+    private readonly Counter<long> _memberAdded;
+    private readonly Counter<long> _memberRemoved;
+    private readonly Counter<long> _syncAttempts;
+    private readonly Counter<long> _syncChangesRecv;
+    private readonly Counter<long> _syncChangesSent;
+    private readonly Counter<long> _datagramSent;
+    private readonly Counter<long> _datagramRecv;
+    private readonly Counter<long> _datagramBytesSent;
+    private readonly Counter<long> _datagramBytesRecv;
+    private readonly Counter<long> _streamsAccepted;
+    private readonly Counter<long> _streamsOpened;
+
+    private readonly Meter _meter;
+
+    public GossipMetrics(Meter meter)
+    {
+        _meter = meter;
+        _memberAdded = meter.CreateCounter<long>("corro.gossip.member.added", "{member}", "Members that became active (alive or suspect) in this node's view.");
+        _memberRemoved = meter.CreateCounter<long>("corro.gossip.member.removed", "{member}", "Members that stopped being active (down or left) in this node's view.");
+        _syncAttempts = meter.CreateCounter<long>("corro.sync.attempts.count", "{sync}", "Anti-entropy syncs this node started with a peer.");
+        _syncChangesRecv = meter.CreateCounter<long>("corro.sync.changes.recv", "{change}", "Changes received in sync sessions (either side).");
+        _syncChangesSent = meter.CreateCounter<long>("corro.sync.changes.sent", "{change}", "Changes sent in sync sessions (either side).");
+        _datagramSent = meter.CreateCounter<long>("corro.peer.datagram.sent.total", "{datagram}", "Membership datagrams sent.");
+        _datagramRecv = meter.CreateCounter<long>("corro.peer.datagram.recv.total", "{datagram}", "Membership datagrams received.");
+        _datagramBytesSent = meter.CreateCounter<long>("corro.peer.datagram.bytes.sent.total", "By", "Payload bytes of membership datagrams sent.");
+        _datagramBytesRecv = meter.CreateCounter<long>("corro.peer.datagram.bytes.recv.total", "By", "Payload bytes of membership datagrams received.");
+        _streamsAccepted = meter.CreateCounter<long>("corro.peer.streams.accept.total", "{stream}", "Peer streams (broadcast or sync) accepted.");
+        _streamsOpened = meter.CreateCounter<long>("corro.peer.streams.connect.total", "{stream}", "Peer streams (broadcast or sync) this node opened.");
+    }
+
+    /// <summary>Adds the gauges that read the running cluster's state when collected.</summary>
+    public void Observe(SwimMembership membership, ChangeBroadcaster broadcaster, SwimOptions swim)
+    {
+        var meter = _meter;
+        meter.CreateObservableGauge("corro.gossip.members", () => (long)ActiveMembers(membership), "{member}", "Other members active (alive or suspect) in this node's view.");
+        meter.CreateObservableGauge("corro.gossip.cluster_size", () => (long)ActiveMembers(membership) + 1, "{member}", "Active members including this node.");
+        meter.CreateObservableGauge("corro.gossip.updates_backlog", () => (long)membership.UpdatesBacklog, "{update}", "Membership updates waiting to be piggybacked on probes.");
+        meter.CreateObservableGauge("corro.gossip.config.max_transmissions", () => (long)swim.MaxTransmissions(ActiveMembers(membership) + 1), "{transmission}", "How many times a membership update is sent, for the current cluster size.");
+        meter.CreateObservableGauge("corro.gossip.config.num_indirect_probes", () => (long)swim.NumIndirectProbes, "{member}", "Members asked to probe a member that missed a direct probe.");
+        meter.CreateObservableCounter("corro.broadcast.recv.count", () => broadcaster.FramesReceived, "{frame}", "Broadcast frames received from peers.");
+        meter.CreateObservableGauge("corro.broadcast.pending.count", () => (long)broadcaster.Pending, "{changeset}", "Local commits waiting to be broadcast.");
+    }
+
+    private static int ActiveMembers(SwimMembership membership)
+    {
+        var count = 0;
+        foreach (var member in membership.Current.Members)
+        {
+            if (member.IsActive)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    public void MemberChanged(MemberState? previous, MemberState current)
+    {
+        var was = previous?.IsActive == true;
+        if (!was && current.IsActive)
+        {
+            _memberAdded.Add(1);
+        }
+        else if (was && !current.IsActive)
+        {
+            _memberRemoved.Add(1);
+        }
+    }
+
+    public void SyncAttempted() => _syncAttempts.Add(1);
+
+    public void SyncChangesReceived(int changes) => _syncChangesRecv.Add(changes);
+
+    public void SyncChangesSent(int changes) => _syncChangesSent.Add(changes);
+
+    public void DatagramSent(int bytes)
+    {
+        _datagramSent.Add(1);
+        _datagramBytesSent.Add(bytes);
+    }
+
+    public void DatagramReceived(int bytes)
+    {
+        _datagramRecv.Add(1);
+        _datagramBytesRecv.Add(bytes);
+    }
+
+    public void StreamAccepted() => _streamsAccepted.Add(1);
+
+    public void StreamOpened() => _streamsOpened.Add(1);
+}
