@@ -17,6 +17,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
 {
     private readonly ICorrosionNode _node;
     private readonly IPeerTransport _transport;
+    private readonly IPeerTransport _ownerTransport;
     private readonly GossipOptions _options;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -32,6 +33,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     public ClusterNode(ICorrosionNode node, IPeerTransport transport, GossipOptions options, TimeProvider time, Random random, ILoggerFactory loggerFactory, IMemberStore? store = null)
     {
         _node = node;
+        _ownerTransport = transport;
 
         // Metrics go to the engine's meter, so one listener sees the node and its cluster layer together.
         _metrics = node is CorrosionNode engine ? new GossipMetrics(engine.Metrics.Meter) : null;
@@ -53,7 +55,8 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
     public MembershipSnapshot Members => _membership.Current;
 
-    public IPeerTransport Transport => _transport;
+    /// <summary>The transport this node was given (its owner disposes it).</summary>
+    public IPeerTransport Transport => _ownerTransport;
 
     /// <summary>Broadcast frames this node sent (its own changes and forwards).</summary>
     public long BroadcastFramesSent => _broadcaster.FramesSent;
