@@ -107,10 +107,11 @@ public sealed partial class ClusterNode : IAsyncDisposable
                 }
 
                 var peer = candidates[_random.Next(candidates.Length)];
-                _metrics?.SyncAttempted();
+                _metrics?.SyncAttempted(peer.Id, peer.Member.Address);
                 var started = Stopwatch.GetTimestamp();
                 await using var connection = await _transport.ConnectAsync(peer.Member.Address, stoppingToken).ConfigureAwait(false);
                 var result = await session.RunAsClientAsync(connection, stoppingToken).ConfigureAwait(false);
+                _metrics?.SyncedWith(peer.Id, peer.Member.Address);
                 Interlocked.Add(ref _syncChangesetsReceived, result.ChangesetsReceived);
                 if (result.ChangesReceived > 0 || result.ChangesetsReceived > 0)
                 {

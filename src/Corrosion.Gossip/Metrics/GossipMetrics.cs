@@ -11,11 +11,15 @@ namespace Corrosion.Gossip.Metrics;
 /// </summary>
 internal sealed class GossipMetrics
 {
+    private static readonly KeyValuePair<string, object?> Bidirectional = new("type", "bi");
+
     private readonly Counter<long> _memberAdded;
     private readonly Counter<long> _memberRemoved;
     private readonly Counter<long> _syncAttempts;
     private readonly Counter<long> _syncChangesRecv;
     private readonly Counter<long> _syncChangesSent;
+    private readonly Counter<long> _syncChunkSentBytes;
+    private readonly Counter<long> _syncClientMember;
     private readonly Counter<long> _datagramSent;
     private readonly Counter<long> _datagramRecv;
     private readonly Counter<long> _datagramBytesSent;
@@ -30,15 +34,17 @@ internal sealed class GossipMetrics
         _meter = meter;
         _memberAdded = meter.CreateCounter<long>("corro.gossip.member.added", "{member}", "Members that became active (alive or suspect) in this node's view.");
         _memberRemoved = meter.CreateCounter<long>("corro.gossip.member.removed", "{member}", "Members that stopped being active (down or left) in this node's view.");
-        _syncAttempts = meter.CreateCounter<long>("corro.sync.attempts.count", "{sync}", "Anti-entropy syncs this node started with a peer.");
+        _syncAttempts = meter.CreateCounter<long>("corro.sync.attempts.count", "{sync}", "Anti-entropy syncs this node started, by peer (id, addr).");
+        _syncClientMember = meter.CreateCounter<long>("corro.sync.client.member", "{sync}", "Anti-entropy syncs this node completed as the client, by peer (id, addr).");
+        _syncChunkSentBytes = meter.CreateCounter<long>("corro.sync.chunk.sent.bytes", "By", "Encoded changeset bytes sent in sync sessions (either side).");
         _syncChangesRecv = meter.CreateCounter<long>("corro.sync.changes.recv", "{change}", "Changes received in sync sessions (either side).");
         _syncChangesSent = meter.CreateCounter<long>("corro.sync.changes.sent", "{change}", "Changes sent in sync sessions (either side).");
         _datagramSent = meter.CreateCounter<long>("corro.peer.datagram.sent.total", "{datagram}", "Membership datagrams sent.");
         _datagramRecv = meter.CreateCounter<long>("corro.peer.datagram.recv.total", "{datagram}", "Membership datagrams received.");
         _datagramBytesSent = meter.CreateCounter<long>("corro.peer.datagram.bytes.sent.total", "By", "Payload bytes of membership datagrams sent.");
         _datagramBytesRecv = meter.CreateCounter<long>("corro.peer.datagram.bytes.recv.total", "By", "Payload bytes of membership datagrams received.");
-        _streamsAccepted = meter.CreateCounter<long>("corro.peer.streams.accept.total", "{stream}", "Peer streams (broadcast or sync) accepted.");
-        _streamsOpened = meter.CreateCounter<long>("corro.peer.streams.connect.total", "{stream}", "Peer streams (broadcast or sync) this node opened.");
+        _streamsAccepted = meter.CreateCounter<long>("corro.peer.stream.accept.total", "{stream}", "Peer streams (broadcast or sync) accepted; all are bidirectional (type=\"bi\").");
+        _streamsOpened = meter.CreateCounter<long>("corro.peer.stream.connect.total", "{stream}", "Peer streams (broadcast or sync) this node opened; all are bidirectional (type=\"bi\").");
     }
 
     /// <summary>Adds the gauges that read the running cluster's state when collected.</summary>
@@ -81,11 +87,19 @@ internal sealed class GossipMetrics
         }
     }
 
-    public void SyncAttempted() => _syncAttempts.Add(1);
+    public void SyncAttempted(ActorId peer, System.Net.EndPoint address) =>
+        _syncAttempts.Add(1, new KeyValuePair<string, object?>("id", peer.ToString()), new KeyValuePair<string, object?>("addr", address.ToString()));
+
+    public void SyncedWith(ActorId peer, System.Net.EndPoint address) =>
+        _syncClientMember.Add(1, new KeyValuePair<string, object?>("id", peer.ToString()), new KeyValuePair<string, object?>("addr", address.ToString()));
 
     public void SyncChangesReceived(int changes) => _syncChangesRecv.Add(changes);
 
-    public void SyncChangesSent(int changes) => _syncChangesSent.Add(changes);
+    public void SyncChangesetSent(int changes, int bytes)
+    {
+        _syncChangesSent.Add(changes);
+        _syncChunkSentBytes.Add(bytes);
+    }
 
     public void DatagramSent(int bytes)
     {
@@ -99,7 +113,7 @@ internal sealed class GossipMetrics
         _datagramBytesRecv.Add(bytes);
     }
 
-    public void StreamAccepted() => _streamsAccepted.Add(1);
+    public void StreamAccepted() => _streamsAccepted.Add(1, Bidirectional);
 
-    public void StreamOpened() => _streamsOpened.Add(1);
+    public void StreamOpened() => _streamsOpened.Add(1, Bidirectional);
 }

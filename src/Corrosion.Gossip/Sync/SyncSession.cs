@@ -73,7 +73,7 @@ public sealed class SyncSession
                 var buffer = new ArrayBufferWriter<byte>();
                 ChangesetCodec.Write(buffer, changeset);
                 FrameCodec.Write(output, (byte)PeerFrameType.SyncChangeset, buffer.WrittenSpan);
-                Metrics?.SyncChangesSent(changeset.Changes.Count);
+                Metrics?.SyncChangesetSent(changeset.Changes.Count, buffer.WrittenCount);
                 sent++;
                 if (sent % 32 == 0)
                 {

@@ -56,6 +56,9 @@ public sealed class GossipMetricsTests
 
         public double Counter(string key) => _counters.GetValueOrDefault(key);
 
+        /// <summary>The sum over every label set of a counter.</summary>
+        public double CounterSum(string name) => _counters.Where(kv => kv.Key == name || kv.Key.StartsWith(name + "{", StringComparison.Ordinal)).Sum(kv => kv.Value);
+
         public double Observe(string key)
         {
             _observed.Clear();
@@ -100,7 +103,10 @@ public sealed class GossipMetricsTests
         recorder.Counter("corro.peer.datagram.sent.total").Should().BeGreaterThan(0);
         recorder.Counter("corro.peer.datagram.recv.total").Should().BeGreaterThan(0);
         recorder.Counter("corro.peer.datagram.bytes.recv.total").Should().BeGreaterThan(recorder.Counter("corro.peer.datagram.recv.total"));
-        await Eventually.UntilAsync(() => recorder.Counter("corro.sync.attempts.count") > 0, Deadline, "node 0 started a sync");
+        await Eventually.UntilAsync(() => recorder.CounterSum("corro.sync.client.member") > 0, Deadline, "node 0 completed a sync");
+        recorder.CounterSum("corro.sync.attempts.count").Should().BeGreaterThanOrEqualTo(recorder.CounterSum("corro.sync.client.member"));
+        var peers = cluster.Nodes.Skip(1).Select(n => n.Node.ActorId.ToString()).ToList();
+        recorder.Describe().Should().MatchRegex($"corro\\.sync\\.client\\.member\\{{addr=[^,]+,id=({string.Join('|', peers)})\\}}=", "syncs are labelled with the peer's id and address");
         recorder.Observe("corro.broadcast.pending.count").Should().Be(0, "node 0 has nothing of its own to broadcast");
     }
 
