@@ -90,6 +90,56 @@ public sealed partial class PrometheusProcessTests
         (await agent.TerminateAsync(Deadline)).Should().Be(0, agent.Stderr);
     }
 
+    [GeneratedRegex(@"^corro_changes_committed\{source=""remote"",table=""todos""\} (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex TodosCommittedRemotely();
+
+    [GeneratedRegex(@"^corro_gossip_members (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex Members();
+
+    [GeneratedRegex(@"^corro_gossip_cluster_size (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex ClusterSize();
+
+    [GeneratedRegex(@"^corro_peer_datagram_recv_total (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex DatagramsReceived();
+
+    [Fact]
+    public async Task Two_agents_gossip_metrics_show_the_member_and_the_peers_changes_applied()
+    {
+        using var dir = new TempDir();
+        dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
+        dir.Write("b/schema/todo.sql", AgentProcesses.TodoSchema);
+        var configA = AgentProcesses.WriteConfig(dir, "a", AgentProcesses.FreePort());
+        var metricsPort = AgentProcesses.FreePort();
+        File.AppendAllText(configA, $"\n[telemetry]\nprometheus.addr = \"127.0.0.1:{metricsPort}\"\n");
+        await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
+        var gossipA = await AgentProcesses.WaitForGossipAsync(a);
+        await a.WaitForLineAsync($"Starting Prometheus metrics exporter on tcp/127.0.0.1:{metricsPort}", Deadline);
+        using var client = new HttpClient { Timeout = Deadline };
+        var url = $"http://127.0.0.1:{metricsPort}/metrics";
+        Read(Members(), await ScrapeAsync(client, url)).Should().Be(0);
+
+        var configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
+        await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
+        await AgentProcesses.WaitForApiAsync(b);
+        string scrape = string.Empty;
+        await AgentProcesses.PollAsync(async () => Read(Members(), scrape = await ScrapeAsync(client, url)) == 1, "A's corro_gossip_members to reach 1");
+        Read(ClusterSize(), scrape).Should().Be(2);
+        Read(DatagramsReceived(), scrape).Should().BeGreaterThan(0);
+
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configB, "exec", "--param", "from-b", "--param", "written on B", "INSERT INTO todos (id, title) VALUES (?, ?)"))
+            .ExitCode.Should().Be(0);
+        await AgentProcesses.PollAsync(
+            async () => TodosCommittedRemotely().IsMatch(scrape = await ScrapeAsync(client, url)) && Read(TodosCommittedRemotely(), scrape) >= 2,
+            "B's 2 changes committed on A");
+        Read(TodosCommittedRemotely(), scrape).Should().Be(2, "B's insert is applied on A once, by broadcast or sync");
+        Read(TodosRows(), scrape).Should().Be(1);
+        TodosCommitted().IsMatch(scrape).Should().BeFalse("A wrote nothing itself");
+
+        (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
+        await AgentProcesses.PollAsync(async () => Read(Members(), await ScrapeAsync(client, url)) == 0, "A's corro_gossip_members back to 0 after B left");
+        (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
+    }
+
     [Fact]
     public async Task Agent_without_prometheus_addr_opens_no_metrics_listener()
     {
