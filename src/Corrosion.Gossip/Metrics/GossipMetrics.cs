@@ -26,6 +26,8 @@ internal sealed class GossipMetrics
     private readonly Counter<long> _datagramBytesRecv;
     private readonly Counter<long> _streamsAccepted;
     private readonly Counter<long> _streamsOpened;
+    private readonly Counter<long> _streamBytesSent;
+    private readonly Counter<long> _streamBytesRecv;
 
     private readonly Meter _meter;
 
@@ -44,6 +46,8 @@ internal sealed class GossipMetrics
         _datagramBytesSent = meter.CreateCounter<long>("corro.peer.datagram.bytes.sent.total", "By", "Payload bytes of membership datagrams sent.");
         _datagramBytesRecv = meter.CreateCounter<long>("corro.peer.datagram.bytes.recv.total", "By", "Payload bytes of membership datagrams received.");
         _streamsAccepted = meter.CreateCounter<long>("corro.peer.stream.accept.total", "{stream}", "Peer streams (broadcast or sync) accepted; all are bidirectional (type=\"bi\").");
+        _streamBytesSent = meter.CreateCounter<long>("corro.peer.stream.bytes.sent.total", "By", "Bytes written to peer streams (broadcast and sync frames), counted per flush.");
+        _streamBytesRecv = meter.CreateCounter<long>("corro.peer.stream.bytes.recv.total", "By", "Bytes read from peer streams (broadcast and sync frames), counted as consumed.");
         _streamsOpened = meter.CreateCounter<long>("corro.peer.stream.connect.total", "{stream}", "Peer streams (broadcast or sync) this node opened; all are bidirectional (type=\"bi\").");
     }
 
@@ -116,4 +120,8 @@ internal sealed class GossipMetrics
     public void StreamAccepted() => _streamsAccepted.Add(1, Bidirectional);
 
     public void StreamOpened() => _streamsOpened.Add(1, Bidirectional);
+
+    public void StreamBytesSent(long bytes) => _streamBytesSent.Add(bytes);
+
+    public void StreamBytesReceived(long bytes) => _streamBytesRecv.Add(bytes);
 }

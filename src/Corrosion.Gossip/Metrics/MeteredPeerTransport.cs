@@ -5,7 +5,7 @@ using Corrosion.Gossip.Transport;
 namespace Corrosion.Gossip.Metrics;
 
 /// <summary>
-/// Counts what crosses a transport (datagrams and their bytes, streams opened and accepted) for the
+/// Counts what crosses a transport (datagrams, streams opened and accepted, and their bytes) for the
 /// <c>corro.peer.*</c> counters, whatever the transport underneath. Disposing it leaves the inner transport to its owner.
 /// </summary>
 internal sealed class MeteredPeerTransport(IPeerTransport inner, GossipMetrics metrics) : IPeerTransport
@@ -35,7 +35,7 @@ internal sealed class MeteredPeerTransport(IPeerTransport inner, GossipMetrics m
     {
         var connection = await inner.ConnectAsync(destination, cancellationToken).ConfigureAwait(false);
         metrics.StreamOpened();
-        return connection;
+        return new MeteredPeerConnection(connection, metrics);
     }
 
     public async IAsyncEnumerable<IPeerConnection> AcceptAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -43,9 +43,23 @@ internal sealed class MeteredPeerTransport(IPeerTransport inner, GossipMetrics m
         await foreach (var connection in inner.AcceptAsync(cancellationToken).ConfigureAwait(false))
         {
             metrics.StreamAccepted();
-            yield return connection;
+            yield return new MeteredPeerConnection(connection, metrics);
         }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>A stream whose pipes count the bytes read and written; disposing it disposes the stream.</summary>
+    private sealed class MeteredPeerConnection(IPeerConnection inner, GossipMetrics metrics) : IPeerConnection
+    {
+        public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
+
+        public System.Security.Cryptography.X509Certificates.X509Certificate2? RemoteCertificate => inner.RemoteCertificate;
+
+        public System.IO.Pipelines.IDuplexPipe Transport { get; } = new DuplexPipe(
+            new CountingPipeReader(inner.Transport.Input, metrics.StreamBytesReceived),
+            new CountingPipeWriter(inner.Transport.Output, metrics.StreamBytesSent));
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
 }
