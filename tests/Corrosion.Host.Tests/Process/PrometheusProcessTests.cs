@@ -102,6 +102,9 @@ public sealed partial class PrometheusProcessTests
     [GeneratedRegex(@"^corro_peer_datagram_recv_total (\d+)$", RegexOptions.Multiline)]
     private static partial Regex DatagramsReceived();
 
+    [GeneratedRegex(@"^corro_peer_stream_bytes_recv_total (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex StreamBytesReceived();
+
     [Fact]
     public async Task Two_agents_gossip_metrics_show_the_member_and_the_peers_changes_applied()
     {
@@ -133,6 +136,7 @@ public sealed partial class PrometheusProcessTests
             "B's 2 changes committed on A");
         Read(TodosCommittedRemotely(), scrape).Should().Be(2, "B's insert is applied on A once, by broadcast or sync");
         Read(TodosRows(), scrape).Should().Be(1);
+        Read(StreamBytesReceived(), scrape).Should().BeGreaterThan(0, "B's changes came over a stream");
         TodosCommitted().IsMatch(scrape).Should().BeFalse("A wrote nothing itself");
 
         (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
