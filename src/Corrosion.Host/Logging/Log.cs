@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Host.Logging;
 
-/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4015.</summary>
+/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4016 (4014, PrometheusNotAvailable, is retired).</summary>
 internal static partial class Log
 {
     [LoggerMessage(4000, LogLevel.Information, "Starting Corrosion Agent v{Version}", EventName = "StartingAgent")]
@@ -45,6 +45,6 @@ internal static partial class Log
     [LoggerMessage(4013, LogLevel.Warning, "api.pg is configured ({PgAddr}) but the PostgreSQL listener is not part of this version yet: not listening", EventName = "PgNotAvailable")]
     public static partial void PgNotAvailable(ILogger logger, string pgAddr);
 
-    [LoggerMessage(4014, LogLevel.Information, "Starting Prometheus metrics exporter on tcp/{Address}", EventName = "StartingPrometheus")]
+    [LoggerMessage(4015, LogLevel.Information, "Starting Prometheus metrics exporter on tcp/{Address}", EventName = "StartingPrometheus")]
     public static partial void StartingPrometheus(ILogger logger, string address);
 }
