@@ -374,12 +374,16 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         _metrics.WriteHeld(acquired);
     }
 
+    /// <summary>How long a row count must take before scrapes are throttled to a tenth of a reader's time.</summary>
+    private static readonly TimeSpan SlowRowCount = TimeSpan.FromMilliseconds(100);
+
     private static string[] TableNames(CrdtStore store) => [.. store.Tables.Values.Select(t => t.Name)];
 
     /// <summary>
     /// Row counts per table and of the buffered changes, for the <c>corro.db.*.rows.total</c> gauges. Counted on a
-    /// read connection when collected, and only when the data changed since the last count and at least ten times
-    /// the last count's duration has passed (so that big tables cost at most a tenth of a reader's time).
+    /// read connection when collected, and only when the data changed since the last count. A count that took
+    /// <see cref="SlowRowCount"/> or more (big tables) is then reused for ten times its duration, so that counting
+    /// costs at most a tenth of one reader's time.
     /// </summary>
     internal RowCounts ObserveRowCounts()
     {
@@ -393,7 +397,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
             var version = Interlocked.Read(ref _dataVersion);
             var cached = _rowCounts;
-            if (cached.Counted && (cached.DataVersion == version || _time.GetElapsedTime(cached.CountedAt) < cached.Took * 10))
+            if (cached.Counted && (cached.DataVersion == version || (cached.Took >= SlowRowCount && _time.GetElapsedTime(cached.CountedAt) < cached.Took * 10)))
             {
                 return cached;
             }
