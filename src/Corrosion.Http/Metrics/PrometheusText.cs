@@ -87,7 +87,8 @@ internal static class PrometheusText
         double.PositiveInfinity => "+Inf",
         double.NegativeInfinity => "-Inf",
         _ when double.IsNaN(value) => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
+        // Shortest round-trip, with Go's lower-case exponent (5e-05), as Prometheus' own clients write it.
+        _ => value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e'),
     };
 
     public static void WriteHeader(StringBuilder text, string name, string? description, string type)

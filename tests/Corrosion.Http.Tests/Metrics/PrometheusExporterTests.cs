@@ -141,13 +141,15 @@ public sealed class PrometheusExporterTests : IDisposable
         gauge.Record(double.NaN, new KeyValuePair<string, object?>("k", "nan"));
         gauge.Record(double.PositiveInfinity, new KeyValuePair<string, object?>("k", "inf"));
         gauge.Record(1e21, new KeyValuePair<string, object?>("k", "big"));
+        gauge.Record(0.00005, new KeyValuePair<string, object?>("k", "small"));
 
         var text = _exporter.Collect();
 
         text.Should().Contain("v{k=\"sum\"} 0.30000000000000004\n")
             .And.Contain("v{k=\"nan\"} NaN\n")
             .And.Contain("v{k=\"inf\"} +Inf\n")
-            .And.Contain("v{k=\"big\"} 1E+21\n");
+            .And.Contain("v{k=\"big\"} 1e+21\n")
+            .And.Contain("v{k=\"small\"} 5e-05\n");
         PrometheusScrape.Parse(text).Value("v", ("k", "big")).Should().Be(1e21);
     }
 
