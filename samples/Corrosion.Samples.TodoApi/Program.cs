@@ -5,7 +5,8 @@ using Corrosion.Storage;
 using Corrosion.Subscriptions;
 
 // An ASP.NET app that embeds a Corrosion node: its own /todos endpoints go through ICorrosionNode in-process,
-// and app.MapCorrosion() also serves Corrosion's /v1 API for other clients (corrosion exec/query, curl).
+// and app.MapCorrosion() also serves Corrosion's /v1 API for other clients (corrosion exec/query, curl);
+// app.MapCorrosionMetrics() serves the node's Prometheus metrics at /metrics.
 var builder = WebApplication.CreateBuilder(args);
 var dataDirectory = builder.Configuration["DataDirectory"] ?? Path.Combine(AppContext.BaseDirectory, "data");
 
@@ -16,9 +17,11 @@ builder.Services
         options.SchemaPaths = [Path.Combine(AppContext.BaseDirectory, "schema")];
     })
     .AddHttpApi();
+builder.Services.AddCorrosionMetrics();
 
 var app = builder.Build();
 app.MapCorrosion();
+app.MapCorrosionMetrics();
 
 app.MapGet("/todos", async (ICorrosionNode node, CancellationToken cancellationToken) =>
 {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Corrosion.Crdt;
 using Corrosion.Logging;
+using Corrosion.Metrics;
 using Corrosion.Options;
 using Corrosion.Schema;
 using Corrosion.Storage;
@@ -23,16 +25,26 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ChangeFeed _feed = new();
+    private readonly NodeMetrics _metrics;
+    private readonly Lock _rowCountsGate = new();
+    private RowCounts _rowCounts = RowCounts.None;
+    private string[] _tableNames = [];
+    private long _dataVersion;
     private CrdtStore? _store;
     private ReaderPool? _readers;
     private SubscriptionManager? _subscriptions;
 
-    public CorrosionNode(IOptions<CorrosionOptions> options, ILogger<CorrosionNode>? logger = null, TimeProvider? time = null)
+    /// <param name="meterFactory">Where the node's instruments (meter <see cref="CorrosionMeter.Name"/>) are created; without one the node owns its meter.</param>
+    public CorrosionNode(IOptions<CorrosionOptions> options, ILogger<CorrosionNode>? logger = null, TimeProvider? time = null, IMeterFactory? meterFactory = null)
     {
         _options = options.Value;
         _logger = logger ?? NullLogger<CorrosionNode>.Instance;
         _time = time ?? TimeProvider.System;
+        _metrics = new NodeMetrics(meterFactory, this);
     }
+
+    /// <summary>The node's instruments; gossip and HTTP add theirs to the same meter.</summary>
+    internal NodeMetrics Metrics => _metrics;
 
     /// <summary>Opens a node without dependency injection: the database, then the schema files.</summary>
     public static async Task<CorrosionNode> OpenAsync(CorrosionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
@@ -82,7 +94,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), ["db.path is required"]);
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_store is not null)
@@ -103,7 +115,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                 throw;
             }
 
-            var readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout);
+            var readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout, _metrics);
             try
             {
                 // Restoring re-runs each stored query: the change feed is not yet fed, nothing can be missed.
@@ -118,10 +130,11 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
             _readers = readers;
             _store = store;
+            _tableNames = TableNames(store);
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
@@ -144,14 +157,16 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     public async Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default)
     {
         SchemaApplyResult result;
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             result = ApplySchemaFiles(Store);
+            _tableNames = TableNames(Store);
+            Interlocked.Increment(ref _dataVersion);
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
 
         if (_subscriptions is { } subscriptions)
@@ -171,7 +186,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
 
         var started = Stopwatch.GetTimestamp();
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var store = Store;
@@ -179,6 +194,8 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             if (changeset is not null)
             {
                 Log.TransactionCommitted(_logger, changeset.Version, changeset.Changes.Count);
+                Interlocked.Increment(ref _dataVersion);
+                _metrics.Committed(changeset, local: true);
                 _feed.Publish(new CommittedChanges(changeset, IsLocal: true, changeset.Changes.Select(c => c.Table).ToHashSet(StringComparer.OrdinalIgnoreCase)));
             }
 
@@ -186,7 +203,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
@@ -284,27 +301,33 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     public async Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return Store.ReadVersion(actorId, version);
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
     public async Task<ApplyResult> ApplyChangesetsAsync(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changesets);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var (result, committed) = Store.Apply(changesets, cancellationToken);
             Log.ChangesetsApplied(_logger, result.AppliedVersions, result.ImpactedChanges, result.BufferedChunks, result.SkippedVersions);
+            if (result.AppliedVersions > 0 || result.BufferedChunks > 0)
+            {
+                Interlocked.Increment(ref _dataVersion);
+            }
+
             foreach (var changes in committed)
             {
+                _metrics.Committed(changes.Changeset, local: false);
                 _feed.Publish(changes);
             }
 
@@ -312,48 +335,48 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
     /// <summary>Replaces the persisted cluster members (<c>__corro_members</c>): actor id, address, state as JSON.</summary>
     internal async Task SaveMembersAsync(IReadOnlyList<(ActorId Actor, string Address, string State)> members, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Store.SaveMembers(members);
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
     /// <summary>The persisted cluster members, so a restarted node rejoins without its bootstrap list.</summary>
     internal async Task<IReadOnlyList<(ActorId Actor, string Address, string State)>> LoadMembersAsync(CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return Store.LoadMembers();
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
     public async Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return Store.Bookkeeping.Snapshot(Store.ActorId);
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
         }
     }
 
@@ -376,6 +399,98 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
 
+    private async ValueTask<long> EnterWriteAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var acquired = Stopwatch.GetTimestamp();
+        _metrics.WriteQueued(started, acquired);
+        return acquired;
+    }
+
+    private void ExitWrite(long acquired)
+    {
+        _writeLock.Release();
+        _metrics.WriteHeld(acquired);
+    }
+
+    /// <summary>How long a row count must take before scrapes are throttled to a tenth of a reader's time.</summary>
+    private static readonly TimeSpan SlowRowCount = TimeSpan.FromMilliseconds(100);
+
+    private static string[] TableNames(CrdtStore store) => [.. store.Tables.Values.Select(t => t.Name)];
+
+    /// <summary>
+    /// Row counts per table and of the buffered changes, for the <c>corro.db.*.rows.total</c> gauges. Counted on a
+    /// read connection when collected, and only when the data changed since the last count. A count that took
+    /// <see cref="SlowRowCount"/> or more (big tables) is then reused for ten times its duration, so that counting
+    /// costs at most a tenth of one reader's time.
+    /// </summary>
+    internal RowCounts ObserveRowCounts()
+    {
+        lock (_rowCountsGate)
+        {
+            var readers = _readers;
+            if (_store is null || readers is null)
+            {
+                return RowCounts.None;
+            }
+
+            var version = Interlocked.Read(ref _dataVersion);
+            var cached = _rowCounts;
+            if (cached.Counted && (cached.DataVersion == version || (cached.Took >= SlowRowCount && _time.GetElapsedTime(cached.CountedAt) < cached.Took * 10)))
+            {
+                return cached;
+            }
+
+            if (!readers.TryRent(out var connection))
+            {
+                return cached;
+            }
+
+            try
+            {
+                var started = _time.GetTimestamp();
+                var tables = _tableNames;
+                var measurements = new Measurement<long>[tables.Length];
+                for (var i = 0; i < tables.Length; i++)
+                {
+                    var count = connection.Scalar($"SELECT COUNT(*) FROM \"{tables[i].Replace("\"", "\"\"", StringComparison.Ordinal)}\"").AsInteger;
+                    measurements[i] = new Measurement<long>(count, new KeyValuePair<string, object?>("table", tables[i]));
+                }
+
+                var buffered = connection.Scalar("SELECT COUNT(*) FROM __corro_buffered_changes").AsInteger;
+                _rowCounts = new RowCounts(true, version, started, _time.GetElapsedTime(started), measurements, [new Measurement<long>(buffered)]);
+                return _rowCounts;
+            }
+            catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ObjectDisposedException)
+            {
+                // A table dropped by a reload, or the node closing: report what was counted last.
+                return cached;
+            }
+            finally
+            {
+                readers.Return(connection);
+            }
+        }
+    }
+
+    /// <summary>Connections of the SQLite pool, for the <c>corro.sqlite.pool.*</c> gauges.</summary>
+    internal (long ReadOpen, long ReadIdle, long WriteOpen, long WriteIdle) ObservePool()
+    {
+        var readers = _readers;
+        if (_store is null || readers is null)
+        {
+            return (0, 0, 0, 0);
+        }
+
+        return (readers.Created, readers.Idle, 1, _writeLock.CurrentCount);
+    }
+
+    internal sealed record RowCounts(bool Counted, long DataVersion, long CountedAt, TimeSpan Took, Measurement<long>[] Tables, Measurement<long>[] Buffered)
+    {
+        public static RowCounts None { get; } = new(false, 0, 0, TimeSpan.Zero, [], []);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Matchers read through the reader pool: stop them before it closes.
@@ -385,7 +500,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             await subscriptions.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        var held = await EnterWriteAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             _feed.Complete();
@@ -400,7 +515,8 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
         finally
         {
-            _writeLock.Release();
+            ExitWrite(held);
+            _metrics.Dispose();
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Corrosion.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,8 +10,10 @@ internal sealed class HttpApiContext
 {
     private readonly IOptions<HttpApiOptions> _options;
 
-    public HttpApiContext(ICorrosionNode node, IOptions<HttpApiOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public HttpApiContext(ICorrosionNode node, IOptions<HttpApiOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, IMeterFactory? meterFactory = null)
     {
+        ActiveStreams = meterFactory?.Create(new MeterOptions(CorrosionMeter.Name))
+            .CreateUpDownCounter<long>("corro.api.active.streams", "{stream}", "NDJSON responses (queries, subscriptions, updates) being streamed.");
         Node = node;
         _options = options;
         Logger = loggerFactory.CreateLogger("Corrosion.Http.HttpApi");
@@ -24,4 +28,7 @@ internal sealed class HttpApiContext
     public ILogger Logger { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary><c>corro.api.active.streams</c>, when the app has an <see cref="IMeterFactory"/>.</summary>
+    public UpDownCounter<long>? ActiveStreams { get; }
 }

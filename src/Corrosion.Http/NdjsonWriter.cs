@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -15,6 +16,7 @@ internal sealed class NdjsonWriter : IAsyncDisposable
     private readonly PipeWriter _output;
     private readonly Utf8JsonWriter _json;
     private readonly int _flushThreshold;
+    private UpDownCounter<long>? _activeStreams;
     private long _unflushed;
 
     public NdjsonWriter(PipeWriter output, int flushThreshold = 16 * 1024)
@@ -27,13 +29,18 @@ internal sealed class NdjsonWriter : IAsyncDisposable
     /// <summary>The media type of every NDJSON stream the API answers with.</summary>
     public const string ContentType = "application/x-ndjson";
 
-    /// <summary>Answers 200 with the NDJSON content type, uncached, and returns a writer for the body.</summary>
-    public static NdjsonWriter StartResponse(HttpResponse response)
+    /// <summary>
+    /// Answers 200 with the NDJSON content type, uncached, and returns a writer for the body. The stream counts in
+    /// <paramref name="activeStreams"/> (<c>corro.api.active.streams</c>) until the writer is disposed.
+    /// </summary>
+    public static NdjsonWriter StartResponse(HttpResponse response, UpDownCounter<long>? activeStreams = null)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-cache";
-        return new NdjsonWriter(response.BodyWriter);
+        var writer = new NdjsonWriter(response.BodyWriter) { _activeStreams = activeStreams };
+        activeStreams?.Add(1);
+        return writer;
     }
 
     /// <summary>The writer for the current event: write exactly one JSON value, then call <see cref="EndEventAsync"/>.</summary>
@@ -58,5 +65,9 @@ internal sealed class NdjsonWriter : IAsyncDisposable
         await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => _json.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _activeStreams, null)?.Add(-1);
+        return _json.DisposeAsync();
+    }
 }

@@ -112,6 +112,24 @@ public sealed partial class TodoApiSampleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_embedded_node_serves_its_prometheus_metrics_at_slash_metrics()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            (await _client.PostAsJsonAsync("/todos", new { title = $"todo {i}" })).StatusCode.Should().Be(HttpStatusCode.Created, Output());
+        }
+
+        using var response = await _client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        response.Content.Headers.ContentType!.ToString().Should().Be("text/plain; version=0.0.4; charset=utf-8");
+        text.Should().Contain("# TYPE corro_changes_committed counter\n")
+            .And.Contain("corro_changes_committed{source=\"local\",table=\"todos\"} 4\n", "two inserts of title and completed_at:\n" + text)
+            .And.Contain("corro_db_table_rows_total{table=\"todos\"} 2\n");
+    }
+
+    [Fact]
     public async Task Live_todos_stream_the_current_rows_then_each_change_as_server_sent_events()
     {
         (await _client.PostAsJsonAsync("/todos", new { title = "first" })).EnsureSuccessStatusCode();

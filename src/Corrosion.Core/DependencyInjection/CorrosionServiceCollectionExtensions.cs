@@ -18,6 +18,7 @@ public static class CorrosionServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions();
         services.AddLogging();
+        services.AddMetrics();
         var options = services.AddOptions<CorrosionOptions>();
         if (configure is not null)
         {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Corrosion.Metrics;
 
 namespace Corrosion.Storage;
 
@@ -8,13 +10,15 @@ internal sealed class ReaderPool : IDisposable
     private readonly string _path;
     private readonly TimeSpan _busyTimeout;
     private readonly int _maxConnections;
+    private readonly NodeMetrics? _metrics;
     private readonly Channel<SqliteConnection> _idle = Channel.CreateUnbounded<SqliteConnection>();
     private readonly List<SqliteConnection> _all = [];
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    public ReaderPool(string path, int maxConnections, TimeSpan busyTimeout)
+    public ReaderPool(string path, int maxConnections, TimeSpan busyTimeout, NodeMetrics? metrics = null)
     {
+        _metrics = metrics;
         _path = path;
         _maxConnections = Math.Max(1, maxConnections);
         _busyTimeout = busyTimeout;
@@ -35,9 +39,33 @@ internal sealed class ReaderPool : IDisposable
 
     public async ValueTask<SqliteConnection> RentAsync(CancellationToken cancellationToken)
     {
-        if (_idle.Reader.TryRead(out var connection))
+        var started = Stopwatch.GetTimestamp();
+        if (!TryRentNow(out var connection))
         {
-            return connection;
+            connection = await _idle.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return Rented(connection, started);
+    }
+
+    /// <summary>Rents a connection only if one is idle or may still be opened; never waits.</summary>
+    public bool TryRent([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SqliteConnection? connection)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (TryRentNow(out connection))
+        {
+            connection = Rented(connection, started);
+            return true;
+        }
+
+        return false;
+    }
+
+    private bool TryRentNow([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SqliteConnection? connection)
+    {
+        if (_idle.Reader.TryRead(out connection))
+        {
+            return true;
         }
 
         lock (_gate)
@@ -47,11 +75,19 @@ internal sealed class ReaderPool : IDisposable
             {
                 connection = OpenReader();
                 _all.Add(connection);
-                return connection;
+                return true;
             }
         }
 
-        return await _idle.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    private SqliteConnection Rented(SqliteConnection connection, long started)
+    {
+        var acquired = Stopwatch.GetTimestamp();
+        _metrics?.ReadQueued(started, acquired);
+        connection.RentedAt = acquired;
+        return connection;
     }
 
     private SqliteConnection OpenReader()
@@ -71,6 +107,7 @@ internal sealed class ReaderPool : IDisposable
 
     public void Return(SqliteConnection connection)
     {
+        _metrics?.ReadHeld(connection.RentedAt);
         lock (_gate)
         {
             if (_disposed)

@@ -24,6 +24,9 @@ internal sealed class SqliteConnection : IDisposable
 
     public bool IsReadOnly { get; }
 
+    /// <summary>When a pool last handed this connection out (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    internal long RentedAt { get; set; }
+
     internal sqlite3 Handle => _db ?? throw new ObjectDisposedException(nameof(SqliteConnection));
 
     /// <summary>Opens (creating if needed, unless read-only) the database file at <paramref name="path"/>.</summary>

@@ -25,6 +25,7 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
     private readonly ConcurrentDictionary<EndPoint, OutboundLink> _links = new();
     private long _sent;
     private long _received;
+    private System.Threading.Channels.ChannelReader<CommittedChanges>? _pending;
 
     public ChangeBroadcaster(ICorrosionNode node, IPeerTransport transport, Func<IReadOnlyList<EndPoint>> livePeers, BroadcastOptions options, Random random, ILogger<ChangeBroadcaster> logger)
     {
@@ -40,10 +41,14 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
 
     public long FramesReceived => Interlocked.Read(ref _received);
 
+    /// <summary>Local commits waiting to be broadcast.</summary>
+    public int Pending => _pending is { CanCount: true } pending ? pending.Count : 0;
+
     /// <summary>Broadcasts local commits until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var subscription = _node.Changes.Subscribe(1024, BoundedChannelFullMode.DropOldest);
+        _pending = subscription.Reader;
         try
         {
             await foreach (var committed in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Corrosion.Gossip.Broadcast;
 using Corrosion.Gossip.Membership;
+using Corrosion.Gossip.Metrics;
 using Corrosion.Gossip.Sync;
 using Corrosion.Gossip.Transport;
 using Microsoft.Extensions.Logging;
@@ -16,6 +17,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
 {
     private readonly ICorrosionNode _node;
     private readonly IPeerTransport _transport;
+    private readonly IPeerTransport _ownerTransport;
     private readonly GossipOptions _options;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -23,6 +25,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SwimMembership _membership;
     private readonly ChangeBroadcaster _broadcaster;
+    private readonly GossipMetrics? _metrics;
     private CancellationTokenSource? _stop;
     private Task? _loops;
     private long _syncChangesetsReceived;
@@ -30,7 +33,12 @@ public sealed partial class ClusterNode : IAsyncDisposable
     public ClusterNode(ICorrosionNode node, IPeerTransport transport, GossipOptions options, TimeProvider time, Random random, ILoggerFactory loggerFactory, IMemberStore? store = null)
     {
         _node = node;
-        _transport = transport;
+        _ownerTransport = transport;
+
+        // Metrics go to the engine's meter, so one listener sees the node and its cluster layer together.
+        _metrics = node is CorrosionNode engine ? new GossipMetrics(engine.Metrics.Meter) : null;
+        _transport = _metrics is null ? transport : new MeteredPeerTransport(transport, _metrics);
+        transport = _transport;
         _options = options;
         _time = time;
         _random = random;
@@ -38,11 +46,17 @@ public sealed partial class ClusterNode : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ClusterNode>();
         _membership = new SwimMembership(transport, options.Swim, node.ActorId, time, random, loggerFactory.CreateLogger<SwimMembership>(), store);
         _broadcaster = new ChangeBroadcaster(node, transport, LivePeers, options.Broadcast, random, loggerFactory.CreateLogger<ChangeBroadcaster>());
+        if (_metrics is not null)
+        {
+            _membership.Metrics = _metrics;
+            _metrics.Observe(_membership, _broadcaster, options.Swim);
+        }
     }
 
     public MembershipSnapshot Members => _membership.Current;
 
-    public IPeerTransport Transport => _transport;
+    /// <summary>The transport this node was given (its owner disposes it).</summary>
+    public IPeerTransport Transport => _ownerTransport;
 
     /// <summary>Broadcast frames this node sent (its own changes and forwards).</summary>
     public long BroadcastFramesSent => _broadcaster.FramesSent;
@@ -54,7 +68,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     {
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
         _stop = new CancellationTokenSource();
-        var dispatcher = new PeerStreamDispatcher(_transport, new SyncSession(_node), _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
+        var dispatcher = new PeerStreamDispatcher(_transport, new SyncSession(_node) { Metrics = _metrics }, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
         _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(_stop.Token));
     }
 
@@ -78,7 +92,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     private async Task SyncLoopAsync(CancellationToken stoppingToken)
     {
         var backoff = _options.MinSyncBackoff;
-        var session = new SyncSession(_node);
+        var session = new SyncSession(_node) { Metrics = _metrics };
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -93,9 +107,11 @@ public sealed partial class ClusterNode : IAsyncDisposable
                 }
 
                 var peer = candidates[_random.Next(candidates.Length)];
+                _metrics?.SyncAttempted(peer.Id, peer.Member.Address);
                 var started = Stopwatch.GetTimestamp();
                 await using var connection = await _transport.ConnectAsync(peer.Member.Address, stoppingToken).ConfigureAwait(false);
                 var result = await session.RunAsClientAsync(connection, stoppingToken).ConfigureAwait(false);
+                _metrics?.SyncedWith(peer.Id, peer.Member.Address);
                 Interlocked.Add(ref _syncChangesetsReceived, result.ChangesetsReceived);
                 if (result.ChangesReceived > 0 || result.ChangesetsReceived > 0)
                 {

@@ -118,6 +118,12 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
     /// <summary>The latest membership view (other members only).</summary>
     public MembershipSnapshot Current => Volatile.Read(ref _snapshot);
 
+    /// <summary>Counts members joining and leaving this node's view (set by the cluster node before start).</summary>
+    internal Metrics.GossipMetrics? Metrics { get; set; }
+
+    /// <summary>Membership updates waiting to be piggybacked (read without the loop's lock: a gauge's snapshot).</summary>
+    internal int UpdatesBacklog => _updates.Count;
+
     /// <summary>Whether some member has answered since start.</summary>
     public bool IsJoined => Volatile.Read(ref _joined);
 
@@ -681,6 +687,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         }
         while (Interlocked.CompareExchange(ref _snapshot, next, current) != current);
 
+        Metrics?.MemberChanged(previous, stored);
         if (previous is not null && !previous.Member.IsSameRunAs(stored.Member))
         {
             Log.MemberRestarted(_logger, stored.Id, previous.Member.StartedAt, stored.Member.StartedAt);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using Corrosion.Crdt;
+using Corrosion.Gossip.Metrics;
 using Corrosion.Gossip.Protocol;
 using Corrosion.Gossip.Transport;
 
@@ -23,6 +24,9 @@ public sealed class SyncSession
         _node = node;
         _maxVersionsPerSession = maxVersionsPerSession;
     }
+
+    /// <summary>Where the changes sent and received are counted (none outside a metered cluster node).</summary>
+    internal GossipMetrics? Metrics { get; init; }
 
     /// <summary>Client side: opens the exchange by sending our state first.</summary>
     public async Task<SyncResult> RunAsClientAsync(IPeerConnection connection, CancellationToken cancellationToken)
@@ -69,6 +73,7 @@ public sealed class SyncSession
                 var buffer = new ArrayBufferWriter<byte>();
                 ChangesetCodec.Write(buffer, changeset);
                 FrameCodec.Write(output, (byte)PeerFrameType.SyncChangeset, buffer.WrittenSpan);
+                Metrics?.SyncChangesetSent(changeset.Changes.Count, buffer.WrittenCount);
                 sent++;
                 if (sent % 32 == 0)
                 {
@@ -97,6 +102,7 @@ public sealed class SyncSession
                     pending.Add(changeset);
                     changesets++;
                     changes += changeset.Changes.Count;
+                    Metrics?.SyncChangesReceived(changeset.Changes.Count);
                     if (pending.Count >= ApplyBatch)
                     {
                         await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);

@@ -82,11 +82,17 @@ internal static class AgentCommand
             ContentRootPath = AppContext.BaseDirectory,
         });
         LoggingSetup.Configure(builder.Logging, config.Log);
+        var prometheus = config.Telemetry.PrometheusAddr is null ? null : new PrometheusListener();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var addr in config.Api.Addrs)
             {
                 kestrel.Listen(addr);
+            }
+
+            if (config.Telemetry.PrometheusAddr is { } metricsAddr)
+            {
+                prometheus!.Listen(kestrel, metricsAddr);
             }
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -95,15 +101,26 @@ internal static class AgentCommand
         builder.Services.AddCorrosionAgentServices(config);
 
         var app = builder.Build();
+        if (prometheus is not null)
+        {
+            PrometheusListener.UseOn(app);
+        }
+
         app.MapCorrosionAgent();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Corrosion.Host.Agent");
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var metricsAddress = prometheus?.BoundEndPoint is { } bound ? $"http://{bound}" : null;
             foreach (var address in addresses)
             {
-                Log.StartingPublicApi(logger, address.Replace("http://", string.Empty, StringComparison.Ordinal));
+                if (!string.Equals(address, metricsAddress, StringComparison.Ordinal))
+                {
+                    Log.StartingPublicApi(logger, address.Replace("http://", string.Empty, StringComparison.Ordinal));
+                }
             }
+
+            prometheus?.LogStarted(logger);
         });
         return app;
     }

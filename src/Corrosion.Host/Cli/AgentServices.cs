@@ -21,6 +21,11 @@ internal static class AgentServices
             corrosion.AddPgWire(o => ConfigMapper.Apply(pg, o));
         }
 
+        // Measurements are aggregated only when someone can scrape them.
+        if (config.Telemetry.PrometheusAddr is not null)
+        {
+            services.AddCorrosionMetrics();
+        }
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();

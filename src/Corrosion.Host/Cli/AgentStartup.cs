@@ -29,10 +29,6 @@ internal sealed class AgentStartup : IHostedLifecycleService
             Log.UsingConfig(_logger, _loaded.Source);
         }
 
-        if (_loaded.Config.Telemetry.PrometheusAddr is { } prometheus)
-        {
-            Log.PrometheusNotAvailable(_logger, prometheus.ToString());
-        }
         return Task.CompletedTask;
     }
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Host.Logging;
 
-/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4015 (4013 was PgNotAvailable, retired when the PostgreSQL listener arrived).</summary>
+/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4016 (4013 PgNotAvailable and 4014 PrometheusNotAvailable are retired).</summary>
 internal static partial class Log
 {
     [LoggerMessage(4000, LogLevel.Information, "Starting Corrosion Agent v{Version}", EventName = "StartingAgent")]
@@ -42,7 +42,6 @@ internal static partial class Log
     [LoggerMessage(4012, LogLevel.Error, "Corrosion Agent failed", EventName = "AgentFailed")]
     public static partial void AgentFailed(ILogger logger, Exception exception);
 
-
-    [LoggerMessage(4014, LogLevel.Warning, "telemetry.prometheus.addr is configured ({PrometheusAddr}) but the Prometheus exporter is not part of this version yet: not listening", EventName = "PrometheusNotAvailable")]
-    public static partial void PrometheusNotAvailable(ILogger logger, string prometheusAddr);
+    [LoggerMessage(4015, LogLevel.Information, "Starting Prometheus metrics exporter on tcp/{Address}", EventName = "StartingPrometheus")]
+    public static partial void StartingPrometheus(ILogger logger, string address);
 }

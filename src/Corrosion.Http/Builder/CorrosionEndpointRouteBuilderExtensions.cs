@@ -31,7 +31,8 @@ public static class CorrosionEndpointRouteBuilderExtensions
             node,
             options,
             services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-            services.GetService<TimeProvider>() ?? TimeProvider.System);
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
 
         var group = endpoints.MapGroup("/v1");
         group.AddEndpointFilter(new BearerTokenFilter(api));

@@ -88,7 +88,7 @@ internal static class QueriesEndpoints
     {
         var aborted = context.RequestAborted;
         long rows = 0;
-        var ndjson = NdjsonWriter.StartResponse(context.Response);
+        var ndjson = NdjsonWriter.StartResponse(context.Response, api.ActiveStreams);
         await using (ndjson.ConfigureAwait(false))
         {
             try

@@ -136,7 +136,7 @@ internal static class SubscriptionsEndpoints
         var aborted = context.RequestAborted;
         await using (((IAsyncDisposable)subscription).ConfigureAwait(false))
         {
-            var ndjson = NdjsonWriter.StartResponse(response);
+            var ndjson = NdjsonWriter.StartResponse(response, api.ActiveStreams);
             response.Headers[QueryIdHeader] = subscription.Id.ToString();
             await using (ndjson.ConfigureAwait(false))
             {

@@ -37,7 +37,7 @@ internal static class UpdatesEndpoints
 
         using (updates)
         {
-            var ndjson = NdjsonWriter.StartResponse(context.Response);
+            var ndjson = NdjsonWriter.StartResponse(context.Response, api.ActiveStreams);
             await using (ndjson.ConfigureAwait(false))
             {
                 try

@@ -53,7 +53,8 @@ public sealed class CorrosionApiServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<CorrosionApiServer> StartAsync(Action<HttpApiOptions>? configureApi = null)
+    /// <param name="metrics">Also registers the Prometheus exporter and maps <c>GET /metrics</c>.</param>
+    public static async Task<CorrosionApiServer> StartAsync(Action<HttpApiOptions>? configureApi = null, bool metrics = false)
     {
         var directory = new TempDirectory("corrosion-http");
         try
@@ -72,9 +73,18 @@ public sealed class CorrosionApiServer : IAsyncDisposable
                     o.SchemaPaths = [schemaDirectory];
                 })
                 .AddHttpApi(configureApi);
+            if (metrics)
+            {
+                builder.Services.AddCorrosionMetrics();
+            }
 
             var app = builder.Build();
             app.MapCorrosion();
+            if (metrics)
+            {
+                app.MapCorrosionMetrics();
+            }
+
             try
             {
                 await app.StartAsync();
