@@ -328,7 +328,10 @@ internal sealed class CrdtStore : IDisposable
             ? "SELECT NULL AS \"table\", NULL AS pk, NULL AS cid, NULL AS val, NULL AS col_version, NULL AS db_version, " +
               "NULL AS site_id, NULL AS cl, NULL AS seq WHERE 0"
             : string.Join(" UNION ALL ", selects);
-        _db.Execute($"CREATE VIEW crsql_changes AS {body}");
+
+        // cr-sqlite's crsql_changes reads in (db_version, seq) order across tables and sites, which is the order the
+        // spec's troubleshooting output shows; without this a plain SELECT lists rows in clock-key order.
+        _db.Execute($"CREATE VIEW crsql_changes AS {body} ORDER BY db_version, seq");
     }
 
     // ---- local transactions ----------------------------------------------------------------------------------

@@ -58,6 +58,27 @@ public sealed class ShellCompatibilityTests : IDisposable
     }
 
     [Fact]
+    public async Task Spec_crsql_changes_query_without_order_by_lists_changes_in_db_version_then_seq_order()
+    {
+        var path = _dir.Combine("a", "state.db");
+        await using (var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos, Schemas.Machines))
+        {
+            await node.ExecuteAsync([new Statement("insert into my_machines (id, name, status) values (1, 'meow', 'created')")]);
+            await node.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES ('some-id', 'Write some Corrosion docs!')")]);
+            await node.ExecuteAsync([new Statement("update my_machines set status = 'started' where name = 'meow'")]);
+        }
+
+        // The troubleshooting query of the spec's CRDT section, verbatim: no ORDER BY, as cr-sqlite orders it.
+        var changes = await Sqlite3Async(path, ".mode quote", "select \"table\", \"pk\", \"cid\", \"val\", \"col_version\", \"db_version\", \"cl\", \"seq\" from crsql_changes;");
+        changes.Output.Should().Be(
+            "'my_machines',X'010901','name','meow',1,1,1,0\n" +
+            "'todos',X'010b07736f6d652d6964','title','Write some Corrosion docs!',1,2,1,0\n" +
+            "'todos',X'010b07736f6d652d6964','completed_at',NULL,1,2,1,1\n" +
+            "'my_machines',X'010901','status','started',2,3,1,0\n",
+            changes.Error);
+    }
+
+    [Fact]
     public async Task Shell_writes_to_replicated_tables_fail_instead_of_skipping_the_metadata()
     {
         var path = _dir.Combine("a", "state.db");
