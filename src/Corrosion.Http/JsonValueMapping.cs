@@ -24,7 +24,7 @@ namespace Corrosion.Http;
 ///   <item><term>any other array, or an object</term><description>TEXT holding the value's compact JSON (for SQLite's JSON functions)</description></item>
 /// </list>
 /// <para>Cells (SQLite to JSON): INTEGER is a JSON integer; REAL is a JSON number that always carries a fraction or an
-/// exponent (<c>2.0</c>, <c>1E+20</c>), so it reads back as REAL, and a non-finite REAL (SQLite can hold infinities) is
+/// exponent, laid out as serde_json writes floats (<c>2.0</c>, <c>1e20</c>, <c>5e-8</c>), so it reads back as REAL, and a non-finite REAL (SQLite can hold infinities) is
 /// <c>null</c>; TEXT is a string; NULL is <c>null</c>; BLOB is an array of its bytes as numbers 0..255 (what serde
 /// writes for Corrosion's <c>Vec&lt;u8&gt;</c>). Every finite value round-trips: a cell sent back as a parameter
 /// binds the same storage class and value.</para>
@@ -103,23 +103,116 @@ internal static class JsonValueMapping
             return;
         }
 
-        // "R" is the shortest text that parses back to the same double. Integral values print without a fraction
-        // ("2"), which would read back as INTEGER; add ".0" so the storage class survives the trip.
-        Span<byte> buffer = stackalloc byte[40];
-        if (!real.TryFormat(buffer, out var written, "R", CultureInfo.InvariantCulture))
+        WriteFloat(writer, real);
+    }
+
+    /// <summary>
+    /// Writes a finite double the way the original's serde_json (ryu) does, so responses read like the spec's:
+    /// the shortest digits that round-trip, in plain notation while the decimal point stays within 16 digits and
+    /// no more than 5 zeros follow it (<c>2.0</c>, <c>0.000027208</c>, <c>1000000000000000.0</c>), else in
+    /// scientific notation with a lower-case <c>e</c> and no padding (<c>5e-8</c>, <c>1e20</c>, <c>1.5e-7</c>).
+    /// A fraction or exponent is always there, so the number reads back as REAL.
+    /// </summary>
+    internal static void WriteFloat(Utf8JsonWriter writer, double value)
+    {
+        Span<byte> buffer = stackalloc byte[48];
+        writer.WriteRawValue(buffer[..FormatFloat(value, buffer)], skipInputValidation: true);
+    }
+
+    /// <summary>Formats as <see cref="WriteFloat"/> into <paramref name="destination"/> (48 bytes is enough) and returns the length.</summary>
+    internal static int FormatFloat(double value, Span<byte> destination)
+    {
+        // "R" gives the shortest round-trip digits, as ryu does; only the layout differs ("7.37E-05" vs "0.0000737").
+        Span<byte> shortest = stackalloc byte[32];
+        _ = Math.Abs(value).TryFormat(shortest, out var written, "R", CultureInfo.InvariantCulture);
+        shortest = shortest[..written];
+
+        var exponentAt = shortest.IndexOf((byte)'E');
+        var mantissa = exponentAt < 0 ? shortest : shortest[..exponentAt];
+        var exponent = exponentAt < 0 ? 0 : int.Parse(shortest[(exponentAt + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var pointAt = mantissa.IndexOf((byte)'.');
+        Span<byte> digits = stackalloc byte[32];
+        var length = 0;
+        foreach (var c in mantissa)
         {
-            writer.WriteNumberValue(real);
-            return;
+            if (c != (byte)'.')
+            {
+                digits[length++] = c;
+            }
         }
 
-        var text = buffer[..written];
-        if (text.IndexOfAny(".eE"u8) < 0)
+        // The value is 0.<digits> x 10^point.
+        var point = (pointAt < 0 ? mantissa.Length : pointAt) + exponent;
+        var leading = 0;
+        while (leading < length - 1 && digits[leading] == (byte)'0')
         {
-            ".0"u8.CopyTo(buffer[written..]);
-            text = buffer[..(written + 2)];
+            leading++;
+            point--;
         }
 
-        writer.WriteRawValue(text, skipInputValidation: true);
+        digits = digits[leading..length];
+        length = digits.Length;
+        while (length > 1 && digits[length - 1] == (byte)'0')
+        {
+            length--;
+        }
+
+        digits = digits[..length];
+        var at = 0;
+        if (double.IsNegative(value))
+        {
+            destination[at++] = (byte)'-';
+        }
+
+        if (digits is [(byte)'0'])
+        {
+            "0.0"u8.CopyTo(destination[at..]);
+            return at + 3;
+        }
+
+        if (length <= point && point <= 16)
+        {
+            // 1234e2 -> 123400.0
+            digits.CopyTo(destination[at..]);
+            at += length;
+            destination.Slice(at, point - length).Fill((byte)'0');
+            at += point - length;
+            ".0"u8.CopyTo(destination[at..]);
+            return at + 2;
+        }
+
+        if (0 < point && point <= 16)
+        {
+            // 1234e-2 -> 12.34
+            digits[..point].CopyTo(destination[at..]);
+            at += point;
+            destination[at++] = (byte)'.';
+            digits[point..].CopyTo(destination[at..]);
+            return at + length - point;
+        }
+
+        if (-5 < point && point <= 0)
+        {
+            // 1234e-6 -> 0.001234
+            "0."u8.CopyTo(destination[at..]);
+            at += 2;
+            destination.Slice(at, -point).Fill((byte)'0');
+            at -= point;
+            digits.CopyTo(destination[at..]);
+            return at + length;
+        }
+
+        destination[at++] = digits[0];
+        if (length > 1)
+        {
+            destination[at++] = (byte)'.';
+            digits[1..].CopyTo(destination[at..]);
+            at += length - 1;
+        }
+
+        destination[at++] = (byte)'e';
+        _ = (point - 1).TryFormat(destination[at..], out var exponentLength, provider: CultureInfo.InvariantCulture);
+        return at + exponentLength;
     }
 
     /// <summary>True when the number's text has no fraction and no exponent (so <c>2.0</c> and <c>1e3</c> stay REAL).</summary>

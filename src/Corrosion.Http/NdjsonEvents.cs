@@ -41,7 +41,8 @@ internal static class NdjsonEvents
     {
         json.WriteStartObject();
         json.WriteStartObject("eoq");
-        json.WriteNumber("time", time.TotalSeconds);
+        json.WritePropertyName("time");
+        JsonValueMapping.WriteFloat(json, time.TotalSeconds);
         if (changeId is { } id)
         {
             json.WriteNumber("change_id", id);

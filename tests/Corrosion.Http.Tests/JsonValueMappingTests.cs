@@ -57,10 +57,37 @@ public sealed class JsonValueMappingTests
     [Theory]
     [InlineData(2d, "2.0")]
     [InlineData(-0.5d, "-0.5")]
-    [InlineData(1e20d, "1E+20")]
-    [InlineData(5e-8d, "5E-08")]
+    [InlineData(1e20d, "1e20")]
+    [InlineData(5e-8d, "5e-8")]
     [InlineData(0.1d, "0.1")]
     public void Reals_always_carry_a_fraction_or_exponent(double value, string expected) => ToJson(SqlValue.FromReal(value)).Should().Be(expected);
+
+    // serde_json's (ryu's) layout, which the spec's sample responses show ("time":0.000027208, "time":5e-8).
+    [Theory]
+    [InlineData(0.000027208d, "0.000027208")]
+    [InlineData(0.000300708d, "0.000300708")]
+    [InlineData(5e-8d, "5e-8")]
+    [InlineData(8e-8d, "8e-8")]
+    [InlineData(7.37e-5d, "0.0000737")]
+    [InlineData(1e-5d, "0.00001")]
+    [InlineData(1e-6d, "1e-6")]
+    [InlineData(1.5e-7d, "1.5e-7")]
+    [InlineData(0.0001d, "0.0001")]
+    [InlineData(0d, "0.0")]
+    [InlineData(-0d, "-0.0")]
+    [InlineData(100d, "100.0")]
+    [InlineData(123456.789d, "123456.789")]
+    [InlineData(1e15d, "1000000000000000.0")]
+    [InlineData(1e16d, "1e16")]
+    [InlineData(1.25e16d, "1.25e16")]
+    [InlineData(-1.5e300d, "-1.5e300")]
+    [InlineData(double.MaxValue, "1.7976931348623157e308")]
+    [InlineData(double.Epsilon, "5e-324")]
+    public void Floats_are_written_as_serde_json_writes_them(double value, string expected)
+    {
+        ToJson(SqlValue.FromReal(value)).Should().Be(expected);
+        double.Parse(expected, System.Globalization.CultureInfo.InvariantCulture).Should().Be(value);
+    }
 
     [Theory]
     [InlineData(double.PositiveInfinity)]

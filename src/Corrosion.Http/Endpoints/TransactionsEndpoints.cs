@@ -90,12 +90,14 @@ internal static class TransactionsEndpoints
         {
             json.WriteStartObject();
             json.WriteNumber("rows_affected", statement.RowsAffected);
-            json.WriteNumber("time", statement.Elapsed.TotalSeconds);
+            json.WritePropertyName("time");
+            JsonValueMapping.WriteFloat(json, statement.Elapsed.TotalSeconds);
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
-        json.WriteNumber("time", result.Elapsed.TotalSeconds);
+        json.WritePropertyName("time");
+        JsonValueMapping.WriteFloat(json, result.Elapsed.TotalSeconds);
         if (result.Version is { } version)
         {
             json.WriteNumber("version", version);
@@ -119,7 +121,9 @@ internal static class TransactionsEndpoints
             json.WriteString("error", message);
             json.WriteEndObject();
             json.WriteEndArray();
-            json.WriteNumber("time", 0);
+            json.WritePropertyName("time");
+            JsonValueMapping.WriteFloat(json, 0);
+            json.WriteNull("version");
             json.WriteEndObject();
         });
     }

@@ -86,6 +86,16 @@ public sealed class TransactionsEndpointTests
     }
 
     [Fact]
+    public async Task Error_bodies_have_the_original_shape_with_a_float_time_and_a_null_version()
+    {
+        await using var server = await CorrosionApiServer.StartAsync();
+
+        var response = await server.TransactAsync("[]");
+
+        response.Text.Should().Be("""{"results":[{"error":"at least 1 statement is required"}],"time":0.0,"version":null}""");
+    }
+
+    [Fact]
     public async Task A_failing_statement_rolls_back_the_whole_transaction_and_names_the_statement()
     {
         await using var server = await CorrosionApiServer.StartAsync();
