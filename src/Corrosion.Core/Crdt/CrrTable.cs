@@ -89,9 +89,8 @@ internal sealed class CrrTable
 
     /// <summary>
     /// What the insert trigger would have written, for many rows at once: ?1 is a JSON array of the inserted rowids
-    /// (distinct, in insert order), ?2 the db_version, ?3 the first seq reserved for them, ?4 the first seq of their
-    /// sentinels.
-    /// Seqs follow insert order: every row's columns, then the sentinels of re-created rows.
+    /// (distinct, in insert order), ?2 the db_version, ?3 the first of the seqs reserved for their columns.
+    /// Seqs: the sentinels of re-created rows, then every row's columns in insert order.
     /// </summary>
     public IReadOnlyList<string> FlushInsertsSql { get; }
 
@@ -239,9 +238,8 @@ internal sealed class CrrTable
         var keyList = string.Join(", ", KeyColumns.Select(Id));
         var tKeys = string.Join(", ", KeyColumns.Select(k => $"t.{Id(k)}"));
         var join = string.Join(" AND ", KeyColumns.Select(k => $"p.{Id(k)} = t.{Id(k)}"));
-        // j.key is the row's position in ?1: seqs are computed from it rather than by a function call per clock row.
-        // Sentinel seqs left unused (rows that were never deleted) are gaps, as after an overwritten clock row;
-        // changesets carry seq ranges, not counts. CROSS JOIN keeps this join order.
+        // j.key is the row's position in ?1: column seqs are computed from it (?3 + position * columns + column)
+        // rather than by a function call per clock row. CROSS JOIN keeps this join order.
         const string inserted = "json_each(?1) j CROSS JOIN";
         var rows = $"FROM {inserted} {Id(Name)} t ON t.rowid = j.value CROSS JOIN {pks} p ON {join}";
         const string toOdd = "col_version + (CASE WHEN col_version % 2 = 0 THEN 1 ELSE 2 END)";
@@ -260,23 +258,21 @@ internal sealed class CrrTable
             return statements;
         }
 
+        // Re-created rows (their sentinel exists, even) get odd again first, as the per-row trigger does; they are
+        // rare, so their seqs come from the counter and the columns' seqs are reserved after them.
+        statements.Add(
+            $"UPDATE {clock} SET col_version = {toOdd}, db_version = ?2, site_id = 0, seq = crsql_increment_and_get_seq() " +
+            $"WHERE col_name = '-1' AND key IN (SELECT p.__crsql_key {rows})");
         var columns = string.Join(", ", ValueColumns.Select((c, i) => $"({i}, {Literal(c)})"));
         statements.Add(
             $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
             $"SELECT p.__crsql_key, c.column2, 1, ?2, 0, ?3 + j.key * {ValueColumns.Count} + c.column1 {rows} CROSS JOIN (VALUES {columns}) c WHERE true " +
             $"ON CONFLICT DO UPDATE SET col_version = col_version + 1, {stampExcluded}");
-
-        // Re-created rows (their sentinel exists, even) get odd again, with seqs after all the columns' (?4 onwards).
-        // UPDATE ... FROM would scan the whole clock table; the position lookup runs only for those rare rows.
-        statements.Add(
-            $"UPDATE {clock} SET col_version = {toOdd}, db_version = ?2, site_id = 0, " +
-            $"seq = ?4 + (SELECT j.key {rows} WHERE p.__crsql_key = {clock}.key) " +
-            $"WHERE col_name = '-1' AND key IN (SELECT p.__crsql_key {rows})");
         return statements;
     }
 
-    /// <summary>Seqs a flushed insert reserves: one per value column, and one for its sentinel.</summary>
-    public int InsertSeqStride => ValueColumns.Count == 0 ? 1 : ValueColumns.Count + 1;
+    /// <summary>Seqs the clock rows of one inserted row take (its columns, or its sentinel in a key-only table).</summary>
+    public int SeqsPerInsertedRow => Math.Max(1, ValueColumns.Count);
 
     /// <summary>The part of the <c>crsql_changes</c> view for this table (plain SQL the stock shell can run).</summary>
     public string ChangesViewSelect()

@@ -83,9 +83,6 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
             }
 
             var rowIds = SqlValue.FromText(_json.Append(']').ToString());
-            var first = _reserveSeqs(_seen.Count * pending.Table.InsertSeqStride);
-            var firstSeq = SqlValue.FromInteger(first);
-            var firstSentinelSeq = SqlValue.FromInteger(first + (_seen.Count * pending.Table.ValueColumns.Count));
             pending.RowIds.Clear();
             foreach (var sql in pending.Table.FlushInsertsSql)
             {
@@ -96,12 +93,12 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
                     if (statement.ParameterCount > 1)
                     {
                         statement.Bind(2, dbVersion);
-                        statement.Bind(3, firstSeq);
                     }
 
-                    if (statement.ParameterCount > 3)
+                    if (statement.ParameterCount > 2)
                     {
-                        statement.Bind(4, firstSentinelSeq);
+                        // Reserved only now, after any re-created sentinels took theirs from the counter.
+                        statement.Bind(3, SqlValue.FromInteger(_reserveSeqs(_seen.Count * pending.Table.SeqsPerInsertedRow)));
                     }
 
                     while (statement.Step())

@@ -36,6 +36,23 @@ public sealed class DeferredInsertCaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task Seqs_are_numbered_as_per_row_capture_numbers_them()
+    {
+        await using var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Machines);
+        var first = await node.ExecuteAsync([
+            "INSERT INTO my_machines (id, name, status) VALUES (1, 'a', 'created')",
+            "UPDATE my_machines SET status = 'started' WHERE id = 1",
+        ]);
+        (await node.ReadChangesetsAsync(node.ActorId, first.Version!.Value)).Single().Changes.Select(c => (c.Cid, c.ColVersion, c.Seq))
+            .Should().Equal(("name", 1L, 0L), ("status", 2L, 2L));
+
+        await node.ExecuteAsync(["DELETE FROM my_machines WHERE id = 1"]);
+        var again = await node.ExecuteAsync(["INSERT INTO my_machines (id, name, status) VALUES (1, 'b', 'created')"]);
+        (await node.ReadChangesetsAsync(node.ActorId, again.Version!.Value)).Single().Changes.Select(c => (c.Cid, c.Cl, c.Seq))
+            .Should().Equal(("-1", 3L, 0L), ("name", 3L, 1L), ("status", 3L, 2L));
+    }
+
+    [Fact]
     public async Task Reading_crsql_changes_in_the_same_transaction_sees_the_inserts()
     {
         await using var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
