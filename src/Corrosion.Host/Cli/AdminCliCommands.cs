@@ -10,8 +10,8 @@ internal static class AdminCliCommands
 {
     public static Command Reload(CliContext context)
     {
-        var command = new Command("reload", "Reload the schema files (asks the running agent over the admin socket)");
-        command.SetAction((result, ct) => RunAsync(context, result, "reload", AdminCommands.Reload, (console, ok) =>
+        var command = new Command("reload", "Reload the config's schema files (db.schema_paths of the -c config, applied by the running agent over the admin socket)");
+        command.SetAction((result, ct) => RunAsync(context, result, "reload", ReloadRequest, (console, ok) =>
         {
             foreach (var message in Strings(ok, "messages"))
             {
@@ -78,6 +78,16 @@ internal static class AdminCliCommands
         return new Command("subs", "Subscription commands (admin socket)") { list, info };
     }
 
+    /// <summary>
+    /// As the original's <c>reload</c> does, the schema comes from the <c>db.schema_paths</c> of the config file this
+    /// command reads (made absolute against the current directory), so an edited config's new paths are picked up.
+    /// Without a config file (the built-in default serves) the agent re-reads its own configured paths.
+    /// </summary>
+    private static AdminRequest ReloadRequest(LoadedConfig loaded) =>
+        loaded.IsEmbeddedDefault
+            ? new(AdminCommands.Reload)
+            : new(AdminCommands.Reload, [.. loaded.Config.Db.SchemaPaths.Select(p => Path.GetFullPath(p))]);
+
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     private static IEnumerable<string> Strings(JsonElement ok, string name) =>
@@ -85,12 +95,18 @@ internal static class AdminCliCommands
             ? array.EnumerateArray().Select(e => e.GetString() ?? string.Empty)
             : [];
 
-    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, string adminCommand, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(CliContext context, ParseResult result, string name, string adminCommand, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken) =>
+        RunAsync(context, result, name, _ => new AdminRequest(adminCommand), print, cancellationToken);
+
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, Func<LoadedConfig, AdminRequest> request, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
     {
         string path;
+        AdminRequest adminRequest;
         try
         {
-            path = context.LoadConfig(result).Config.Admin.Path;
+            var loaded = context.LoadConfig(result);
+            path = loaded.Config.Admin.Path;
+            adminRequest = request(loaded);
         }
         catch (ConfigException ex)
         {
@@ -100,7 +116,7 @@ internal static class AdminCliCommands
 
         try
         {
-            var ok = await AdminClient.SendAsync(path, adminCommand, cancellationToken);
+            var ok = await AdminClient.SendAsync(path, adminRequest, cancellationToken);
             print(context.Console, ok);
             return ExitCodes.Ok;
         }
