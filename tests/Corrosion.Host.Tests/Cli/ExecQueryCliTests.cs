@@ -212,4 +212,35 @@ public sealed class ExecQueryCliTests
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [Fact]
+    public async Task With_api_addr_a_broken_default_config_is_passed_over_but_a_named_one_is_not()
+    {
+        using var dir = new TempDir();
+        await using var api = await StubApi.StartAsync(async (ctx, _) =>
+        {
+            await ctx.Response.WriteAsync("""{"columns":["1"]}""" + "\n" + """{"row":[1,[1]]}""" + "\n" + """{"eoq":{"time":0.1}}""" + "\n");
+        });
+        var broken = dir.Write("default-config.toml", "[db]\npath = \"/x.db\"\n[gossip]\naddr = \"127.0.0.1:1\"\n");
+
+        var remote = await RunWithDefaultConfigAsync(broken, "--api-addr", api.Address, "query", "SELECT 1");
+        var named = await RunWithDefaultConfigAsync(broken, "-c", broken, "--api-addr", api.Address, "query", "SELECT 1");
+        var noAddr = await RunWithDefaultConfigAsync(broken, "query", "SELECT 1");
+
+        remote.Should().Be((0, "1\n", string.Empty));
+        named.ExitCode.Should().Be(1);
+        named.Err.Should().Be($"corrosion query: config {broken}: api: required section [api] is missing\n");
+        noAddr.ExitCode.Should().Be(1);
+        noAddr.Err.Should().Contain("required section [api] is missing");
+        api.Requests.Should().HaveCount(1);
+    }
+
+    private static async Task<(int ExitCode, string Out, string Err)> RunWithDefaultConfigAsync(string defaultConfigPath, params string[] args)
+    {
+        using var stdout = new MemoryStream();
+        using var stderr = new StringWriter();
+        var context = new Corrosion.Host.Cli.CliContext(new Corrosion.Host.Cli.CliConsole(stdout, stderr), defaultConfigPath);
+        var code = await Corrosion.Host.Cli.CorrosionCli.RunAsync(args, context);
+        return (code, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
+    }
 }
