@@ -60,7 +60,7 @@ internal static class AgentCommand
         catch (Exception ex)
         {
             Log.AgentFailed(logger, ex);
-            context.Console.Fail("agent", ex.Message);
+            context.Console.Fail("agent", Describe(ex, loaded.Config));
             return ExitCodes.Error;
         }
         finally
@@ -125,12 +125,42 @@ internal static class AgentCommand
         return app;
     }
 
+    /// <summary>A start-up failure for the user: a listener that cannot bind is named by its config key.</summary>
+    internal static string Describe(Exception ex, CorrosionConfig config)
+    {
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                var listeners = config.Api.Addrs.Select(a => ("api.addr", a))
+                    .Concat(config.Telemetry.PrometheusAddr is { } metrics ? [("telemetry.prometheus.addr", metrics)] : []);
+                foreach (var (key, addr) in listeners)
+                {
+                    if (ex.Message.Contains("//" + addr + ":", StringComparison.Ordinal) || ex.Message.Contains("//" + addr + ".", StringComparison.Ordinal)
+                        || ex.Message.EndsWith("//" + addr, StringComparison.Ordinal))
+                    {
+                        return $"{key}: {addr} is already in use (is another agent running? pick another port)";
+                    }
+                }
+            }
+        }
+
+        return ex.Message;
+    }
+
     private static void PrepareDirectories(LoadedConfig loaded)
     {
         var db = Path.GetDirectoryName(Path.GetFullPath(loaded.Config.Db.Path));
         if (!string.IsNullOrEmpty(db))
         {
-            Directory.CreateDirectory(db);
+            try
+            {
+                Directory.CreateDirectory(db);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"db.path: cannot create the directory {db} for {loaded.Config.Db.Path}: {ex.Message}", ex);
+            }
         }
 
         if (loaded.IsEmbeddedDefault)
