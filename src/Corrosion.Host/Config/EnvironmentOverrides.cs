@@ -51,7 +51,7 @@ internal static class EnvironmentOverrides
         {
             applied.Add(name);
             var line = -applied.Count;
-            var path = key.ToLowerInvariant().Split("__");
+            var path = key.ToLowerInvariant().Split("__").Select(ShellSafe).ToArray();
             if (path.Any(p => p.Length == 0))
             {
                 problems.Add(new ConfigProblem(line, null, "empty key part"));
@@ -63,6 +63,17 @@ internal static class EnvironmentOverrides
 
         return applied;
     }
+
+    /// <summary>
+    /// Shells cannot export a name with '-', so the config's two kebab-case keys may be spelled with '_'
+    /// (<c>CORROSION_API__AUTHZ__BEARER_TOKEN</c>, <c>CORROSION_TELEMETRY__OPEN_TELEMETRY</c>).
+    /// </summary>
+    private static string ShellSafe(string part) => part switch
+    {
+        "bearer_token" => "bearer-token",
+        "open_telemetry" => "open-telemetry",
+        _ => part,
+    };
 
     private static TomlNode ReadValue(string value, int line)
     {

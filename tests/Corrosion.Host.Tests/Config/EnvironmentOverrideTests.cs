@@ -101,4 +101,21 @@ public sealed class EnvironmentOverrideTests
         act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
             $"config {path}, environment variable GOSSIP__PLAINTEXT: gossip.plaintext: expected a boolean (true or false), found a string");
     }
+
+    [Fact]
+    public void Kebab_case_keys_can_be_spelled_with_underscores_as_shells_require()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable
+        {
+            ["CORROSION_API__AUTHZ__BEARER_TOKEN"] = "s3cret",
+            ["TELEMETRY__OPEN_TELEMETRY"] = "from-env",
+        };
+
+        var config = ConfigLoader.Load(path, ConfigOverrides.None, environment: env).Config;
+
+        config.Api.BearerToken.Should().Be("s3cret");
+        config.Telemetry.OpenTelemetry.Should().NotBeNull();
+    }
 }
