@@ -35,10 +35,23 @@ internal static class AgentCommand
             return ExitCodes.Error;
         }
 
+        LogFilter? filter = null;
+        if (LogFilter.FromEnvironment() is { } directives)
+        {
+            if (LogFilter.TryParse(directives, out var parsed, out var filterError))
+            {
+                filter = parsed;
+            }
+            else
+            {
+                context.Console.Error.WriteLine($"corrosion agent: log filter (CORROSION_LOG/RUST_LOG) {filterError}; logging at info");
+            }
+        }
+
         WebApplication app;
         try
         {
-            app = Build(loaded);
+            app = Build(loaded, filter);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
@@ -70,7 +83,7 @@ internal static class AgentCommand
     }
 
     /// <summary>The agent's web application: Kestrel on every <c>api.addr</c>, the engine, the HTTP API, the admin socket.</summary>
-    internal static WebApplication Build(LoadedConfig loaded)
+    internal static WebApplication Build(LoadedConfig loaded, LogFilter? filter = null)
     {
         var config = loaded.Config;
         PrepareDirectories(loaded);
@@ -81,7 +94,7 @@ internal static class AgentCommand
             // Not the working directory: a stray appsettings.json there must not change the agent.
             ContentRootPath = AppContext.BaseDirectory,
         });
-        LoggingSetup.Configure(builder.Logging, config.Log);
+        LoggingSetup.Configure(builder.Logging, config.Log, filter);
         var prometheus = config.Telemetry.PrometheusAddr is null ? null : new PrometheusListener();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
