@@ -81,10 +81,11 @@ internal static class AdminCliCommands
     /// <summary>
     /// As the original's <c>reload</c> does, the schema comes from the <c>db.schema_paths</c> of the config file this
     /// command reads (made absolute against the current directory), so an edited config's new paths are picked up.
-    /// Without a config file (the built-in default serves) the agent re-reads its own configured paths.
+    /// Without a config file (the built-in default serves, or none could be read) the agent re-reads its own
+    /// configured paths.
     /// </summary>
-    private static AdminRequest ReloadRequest(LoadedConfig loaded) =>
-        loaded.IsEmbeddedDefault
+    private static AdminRequest ReloadRequest(LoadedConfig? loaded) =>
+        loaded is null || loaded.IsEmbeddedDefault
             ? new(AdminCommands.Reload)
             : new(AdminCommands.Reload, [.. loaded.Config.Db.SchemaPaths.Select(p => Path.GetFullPath(p))]);
 
@@ -98,7 +99,8 @@ internal static class AdminCliCommands
     private static Task<int> RunAsync(CliContext context, ParseResult result, string name, string adminCommand, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken) =>
         RunAsync(context, result, name, _ => new AdminRequest(adminCommand), print, cancellationToken);
 
-    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, Func<LoadedConfig, AdminRequest> request, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
+    /// <param name="request">The request, given the config (null when none could be loaded but --admin-path says where to go).</param>
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, Func<LoadedConfig?, AdminRequest> request, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
     {
         string path;
         AdminRequest adminRequest;
@@ -110,8 +112,18 @@ internal static class AdminCliCommands
         }
         catch (ConfigException ex)
         {
-            context.Console.Fail(name, ex.Message);
-            return ExitCodes.Error;
+            // As the original: --admin-path is all an admin command needs, so a default config that cannot be read
+            // or is invalid is passed over. A file named with -c is what the user asked for: its errors stand.
+            if (result.GetValue(context.Global.AdminPath) is { Length: > 0 } adminPath && result.GetValue(context.Global.Config) is null)
+            {
+                path = adminPath;
+                adminRequest = request(null);
+            }
+            else
+            {
+                context.Console.Fail(name, ex.Message);
+                return ExitCodes.Error;
+            }
         }
 
         try

@@ -223,9 +223,9 @@ public sealed class ExecQueryCliTests
         });
         var broken = dir.Write("default-config.toml", "[db]\npath = \"/x.db\"\n[gossip]\naddr = \"127.0.0.1:1\"\n");
 
-        var remote = await RunWithDefaultConfigAsync(broken, "--api-addr", api.Address, "query", "SELECT 1");
-        var named = await RunWithDefaultConfigAsync(broken, "-c", broken, "--api-addr", api.Address, "query", "SELECT 1");
-        var noAddr = await RunWithDefaultConfigAsync(broken, "query", "SELECT 1");
+        var remote = await CliRunner.RunWithDefaultConfigAsync(broken, "--api-addr", api.Address, "query", "SELECT 1");
+        var named = await CliRunner.RunWithDefaultConfigAsync(broken, "-c", broken, "--api-addr", api.Address, "query", "SELECT 1");
+        var noAddr = await CliRunner.RunWithDefaultConfigAsync(broken, "query", "SELECT 1");
 
         remote.Should().Be((0, "1\n", string.Empty));
         named.ExitCode.Should().Be(1);
@@ -233,14 +233,5 @@ public sealed class ExecQueryCliTests
         noAddr.ExitCode.Should().Be(1);
         noAddr.Err.Should().Contain("required section [api] is missing");
         api.Requests.Should().HaveCount(1);
-    }
-
-    private static async Task<(int ExitCode, string Out, string Err)> RunWithDefaultConfigAsync(string defaultConfigPath, params string[] args)
-    {
-        using var stdout = new MemoryStream();
-        using var stderr = new StringWriter();
-        var context = new Corrosion.Host.Cli.CliContext(new Corrosion.Host.Cli.CliConsole(stdout, stderr), defaultConfigPath);
-        var code = await Corrosion.Host.Cli.CorrosionCli.RunAsync(args, context);
-        return (code, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
     }
 }
