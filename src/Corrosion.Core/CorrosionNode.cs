@@ -107,7 +107,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             Log.NodeOpened(_logger, store.ActorId.ToString());
             try
             {
-                ApplySchemaFiles(store);
+                ApplySchemaFiles(store, _options.SchemaPaths);
             }
             catch
             {
@@ -138,10 +138,10 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
-    private SchemaApplyResult ApplySchemaFiles(CrdtStore store)
+    private SchemaApplyResult ApplySchemaFiles(CrdtStore store, IEnumerable<string> schemaPaths)
     {
         var started = Stopwatch.GetTimestamp();
-        var wanted = SchemaParser.Parse(SchemaFileLoader.Load(_options.SchemaPaths));
+        var wanted = SchemaParser.Parse(SchemaFileLoader.Load(schemaPaths));
         var changes = SchemaDiff.Compute(store.CurrentSchema(), wanted);
         var result = store.ApplySchema(changes);
         foreach (var message in result.Messages)
@@ -154,13 +154,22 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return result with { Elapsed = elapsed };
     }
 
-    public async Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default)
+    public Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default) =>
+        ReloadSchemaCoreAsync(_options.SchemaPaths, cancellationToken);
+
+    public Task<SchemaApplyResult> ReloadSchemaAsync(IReadOnlyList<string> schemaPaths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schemaPaths);
+        return ReloadSchemaCoreAsync(schemaPaths, cancellationToken);
+    }
+
+    private async Task<SchemaApplyResult> ReloadSchemaCoreAsync(IEnumerable<string> schemaPaths, CancellationToken cancellationToken)
     {
         SchemaApplyResult result;
         var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            result = ApplySchemaFiles(Store);
+            result = ApplySchemaFiles(Store, schemaPaths);
             _tableNames = TableNames(Store);
             Interlocked.Increment(ref _dataVersion);
         }

@@ -51,6 +51,13 @@ public interface ICorrosionNode
     /// <summary>Re-reads the schema files and applies the non-destructive difference.</summary>
     Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the schema from <paramref name="schemaPaths"/> (files, or directories of <c>.sql</c> files) instead of
+    /// the configured paths, and applies the non-destructive difference (what <c>corrosion reload</c> does with the
+    /// schema paths of the config file it is given).
+    /// </summary>
+    Task<SchemaApplyResult> ReloadSchemaAsync(IReadOnlyList<string> schemaPaths, CancellationToken cancellationToken = default);
+
     /// <summary>Changesets committed on this node, local or merged: for broadcast and subscriptions.</summary>
     IChangeFeed Changes { get; }
 

@@ -8,7 +8,11 @@ namespace Corrosion.Host.Admin;
 internal static class AdminClient
 {
     /// <summary>The <c>ok</c> value, or throws <see cref="AdminException"/> with a message fit for the user.</summary>
-    public static async Task<JsonElement> SendAsync(string socketPath, string command, CancellationToken cancellationToken)
+    public static Task<JsonElement> SendAsync(string socketPath, string command, CancellationToken cancellationToken) =>
+        SendAsync(socketPath, new AdminRequest(command), cancellationToken);
+
+    /// <summary>The <c>ok</c> value, or throws <see cref="AdminException"/> with a message fit for the user.</summary>
+    public static async Task<JsonElement> SendAsync(string socketPath, AdminRequest adminRequest, CancellationToken cancellationToken)
     {
         if (!File.Exists(socketPath))
         {
@@ -26,7 +30,7 @@ internal static class AdminClient
         }
 
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var request = Encoding.UTF8.GetBytes(new AdminRequest(command).ToJson() + "\n");
+        var request = Encoding.UTF8.GetBytes(adminRequest.ToJson() + "\n");
         await stream.WriteAsync(request, cancellationToken);
         var line = await new AdminLineReader(stream).ReadLineAsync(cancellationToken)
             ?? throw new AdminException($"the agent closed the admin socket at {socketPath} without answering");

@@ -51,7 +51,9 @@ internal sealed class AdminCommandHandler
                     var state = await _node.GetSyncStateAsync(cancellationToken);
                     return AdminResponse.Ok(w => AdminJson.WriteSyncState(w, state));
                 case AdminCommands.Reload:
-                    var applied = await _node.ReloadSchemaAsync(cancellationToken);
+                    var applied = request.SchemaPaths is { } schemaPaths
+                        ? await _node.ReloadSchemaAsync(schemaPaths, cancellationToken)
+                        : await _node.ReloadSchemaAsync(cancellationToken);
                     return AdminResponse.Ok(w => AdminJson.WriteSchemaApply(w, applied));
                 case AdminCommands.SubsList:
                     var subscriptions = _node.ListSubscriptions();

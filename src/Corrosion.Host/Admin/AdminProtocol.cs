@@ -5,7 +5,8 @@ namespace Corrosion.Host.Admin;
 
 // The admin socket's wire format, all in this file (documented in docs/admin-socket.md).
 // One JSON request per line, one JSON response per line, UTF-8, '\n'-terminated, any number per connection.
-//   request:  {"cmd":"ping"} | {"cmd":"actor_id"} | {"cmd":"cluster_members"} | {"cmd":"sync_state"} | {"cmd":"reload"}
+//   request:  {"cmd":"ping"} | {"cmd":"actor_id"} | {"cmd":"cluster_members"} | {"cmd":"sync_state"} | {"cmd":"subs_list"}
+//             | {"cmd":"reload"} | {"cmd":"reload","schema_paths":["/etc/corrosion/schema",...]}
 //   response: {"ok":<value>} | {"error":"<message>"}
 
 /// <summary>Admin command names.</summary>
@@ -21,8 +22,11 @@ internal static class AdminCommands
     public static readonly IReadOnlyList<string> All = [Ping, ActorId, ClusterMembers, SyncState, Reload, SubsList];
 }
 
-/// <summary>One request line: <c>{"cmd":"..."}</c>.</summary>
-internal sealed record AdminRequest(string Cmd)
+/// <summary>
+/// One request line: <c>{"cmd":"..."}</c>; <c>reload</c> may carry <c>"schema_paths"</c> (the schema to read instead
+/// of the agent's configured paths).
+/// </summary>
+internal sealed record AdminRequest(string Cmd, IReadOnlyList<string>? SchemaPaths = null)
 {
     /// <summary>Longest request line accepted; a longer one gets an error and the connection is closed.</summary>
     public const int MaxLineBytes = 64 * 1024;
@@ -42,7 +46,19 @@ internal sealed record AdminRequest(string Cmd)
                 return false;
             }
 
-            request = new AdminRequest(cmd.GetString()!);
+            List<string>? schemaPaths = null;
+            if (json.RootElement.TryGetProperty("schema_paths", out var paths))
+            {
+                if (paths.ValueKind != JsonValueKind.Array || paths.EnumerateArray().Any(p => p.ValueKind != JsonValueKind.String))
+                {
+                    error = "schema_paths must be an array of strings";
+                    return false;
+                }
+
+                schemaPaths = [.. paths.EnumerateArray().Select(p => p.GetString()!)];
+            }
+
+            request = new AdminRequest(cmd.GetString()!, schemaPaths);
             return true;
         }
         catch (JsonException ex)
@@ -59,6 +75,16 @@ internal sealed record AdminRequest(string Cmd)
         {
             writer.WriteStartObject();
             writer.WriteString("cmd", Cmd);
+            if (SchemaPaths is not null)
+            {
+                writer.WriteStartArray("schema_paths");
+                foreach (var path in SchemaPaths)
+                {
+                    writer.WriteStringValue(path);
+                }
+
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
 

@@ -10,8 +10,8 @@ internal static class AdminCliCommands
 {
     public static Command Reload(CliContext context)
     {
-        var command = new Command("reload", "Reload the schema files (asks the running agent over the admin socket)");
-        command.SetAction((result, ct) => RunAsync(context, result, "reload", AdminCommands.Reload, (console, ok) =>
+        var command = new Command("reload", "Reload the config's schema files (db.schema_paths of the -c config, applied by the running agent over the admin socket)");
+        command.SetAction((result, ct) => RunAsync(context, result, "reload", ReloadRequest, (console, ok) =>
         {
             foreach (var message in Strings(ok, "messages"))
             {
@@ -78,6 +78,17 @@ internal static class AdminCliCommands
         return new Command("subs", "Subscription commands (admin socket)") { list, info };
     }
 
+    /// <summary>
+    /// As the original's <c>reload</c> does, the schema comes from the <c>db.schema_paths</c> of the config file this
+    /// command reads (made absolute against the current directory), so an edited config's new paths are picked up.
+    /// Without a config file (the built-in default serves, or none could be read) the agent re-reads its own
+    /// configured paths.
+    /// </summary>
+    private static AdminRequest ReloadRequest(LoadedConfig? loaded) =>
+        loaded is null || loaded.IsEmbeddedDefault
+            ? new(AdminCommands.Reload)
+            : new(AdminCommands.Reload, [.. loaded.Config.Db.SchemaPaths.Select(p => Path.GetFullPath(p))]);
+
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     private static IEnumerable<string> Strings(JsonElement ok, string name) =>
@@ -85,22 +96,39 @@ internal static class AdminCliCommands
             ? array.EnumerateArray().Select(e => e.GetString() ?? string.Empty)
             : [];
 
-    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, string adminCommand, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(CliContext context, ParseResult result, string name, string adminCommand, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken) =>
+        RunAsync(context, result, name, _ => new AdminRequest(adminCommand), print, cancellationToken);
+
+    /// <param name="request">The request, given the config (null when none could be loaded but --admin-path says where to go).</param>
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, string name, Func<LoadedConfig?, AdminRequest> request, Action<CliConsole, JsonElement> print, CancellationToken cancellationToken)
     {
         string path;
+        AdminRequest adminRequest;
         try
         {
-            path = context.LoadConfig(result).Config.Admin.Path;
+            var loaded = context.LoadConfig(result);
+            path = loaded.Config.Admin.Path;
+            adminRequest = request(loaded);
         }
         catch (ConfigException ex)
         {
-            context.Console.Fail(name, ex.Message);
-            return ExitCodes.Error;
+            // As the original: --admin-path is all an admin command needs, so a default config that cannot be read
+            // or is invalid is passed over. A file named with -c is what the user asked for: its errors stand.
+            if (result.GetValue(context.Global.AdminPath) is { Length: > 0 } adminPath && result.GetValue(context.Global.Config) is null)
+            {
+                path = adminPath;
+                adminRequest = request(null);
+            }
+            else
+            {
+                context.Console.Fail(name, ex.Message);
+                return ExitCodes.Error;
+            }
         }
 
         try
         {
-            var ok = await AdminClient.SendAsync(path, adminCommand, cancellationToken);
+            var ok = await AdminClient.SendAsync(path, adminRequest, cancellationToken);
             print(context.Console, ok);
             return ExitCodes.Ok;
         }

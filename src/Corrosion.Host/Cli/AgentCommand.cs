@@ -35,10 +35,23 @@ internal static class AgentCommand
             return ExitCodes.Error;
         }
 
+        LogFilter? filter = null;
+        if (LogFilter.FromEnvironment() is { } directives)
+        {
+            if (LogFilter.TryParse(directives, out var parsed, out var filterError))
+            {
+                filter = parsed;
+            }
+            else
+            {
+                context.Console.Error.WriteLine($"corrosion agent: log filter (CORROSION_LOG/RUST_LOG) {filterError}; logging at info");
+            }
+        }
+
         WebApplication app;
         try
         {
-            app = Build(loaded);
+            app = Build(loaded, filter);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
@@ -60,7 +73,7 @@ internal static class AgentCommand
         catch (Exception ex)
         {
             Log.AgentFailed(logger, ex);
-            context.Console.Fail("agent", ex.Message);
+            context.Console.Fail("agent", Describe(ex, loaded.Config));
             return ExitCodes.Error;
         }
         finally
@@ -70,7 +83,7 @@ internal static class AgentCommand
     }
 
     /// <summary>The agent's web application: Kestrel on every <c>api.addr</c>, the engine, the HTTP API, the admin socket.</summary>
-    internal static WebApplication Build(LoadedConfig loaded)
+    internal static WebApplication Build(LoadedConfig loaded, LogFilter? filter = null)
     {
         var config = loaded.Config;
         PrepareDirectories(loaded);
@@ -81,7 +94,7 @@ internal static class AgentCommand
             // Not the working directory: a stray appsettings.json there must not change the agent.
             ContentRootPath = AppContext.BaseDirectory,
         });
-        LoggingSetup.Configure(builder.Logging, config.Log);
+        LoggingSetup.Configure(builder.Logging, config.Log, filter);
         var prometheus = config.Telemetry.PrometheusAddr is null ? null : new PrometheusListener();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -125,12 +138,42 @@ internal static class AgentCommand
         return app;
     }
 
+    /// <summary>A start-up failure for the user: a listener that cannot bind is named by its config key.</summary>
+    internal static string Describe(Exception ex, CorrosionConfig config)
+    {
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                var listeners = config.Api.Addrs.Select(a => ("api.addr", a))
+                    .Concat(config.Telemetry.PrometheusAddr is { } metrics ? [("telemetry.prometheus.addr", metrics)] : []);
+                foreach (var (key, addr) in listeners)
+                {
+                    if (ex.Message.Contains("//" + addr + ":", StringComparison.Ordinal) || ex.Message.Contains("//" + addr + ".", StringComparison.Ordinal)
+                        || ex.Message.EndsWith("//" + addr, StringComparison.Ordinal))
+                    {
+                        return $"{key}: {addr} is already in use (is another agent running? pick another port)";
+                    }
+                }
+            }
+        }
+
+        return ex.Message;
+    }
+
     private static void PrepareDirectories(LoadedConfig loaded)
     {
         var db = Path.GetDirectoryName(Path.GetFullPath(loaded.Config.Db.Path));
         if (!string.IsNullOrEmpty(db))
         {
-            Directory.CreateDirectory(db);
+            try
+            {
+                Directory.CreateDirectory(db);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"db.path: cannot create the directory {db} for {loaded.Config.Db.Path}: {ex.Message}", ex);
+            }
         }
 
         if (loaded.IsEmbeddedDefault)

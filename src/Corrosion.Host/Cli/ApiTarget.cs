@@ -26,6 +26,24 @@ internal sealed record ApiTarget(IPEndPoint Addr, string? BearerToken)
         }
         catch (ConfigException ex)
         {
+            // As the original: with --api-addr the CLI needs no local config ("You don't need a local Corrosion
+            // configuration file if you're only using Corrosion to interface with a remote node"), so a default
+            // config that is unreadable or invalid (say, a node's, readable by its service user only) is passed
+            // over, with no bearer token. A file named with -c is what the user asked for: its errors stand.
+            if (result.GetValue(context.Global.ApiAddr) is { } apiAddr && result.GetValue(context.Global.Config) is null)
+            {
+                try
+                {
+                    target = new ApiTarget(ConfigParser.ParseOverride("--api-addr", apiAddr), null);
+                    return true;
+                }
+                catch (ConfigException addrError)
+                {
+                    context.Console.Fail(command, addrError.Message);
+                    return false;
+                }
+            }
+
             context.Console.Fail(command, ex.Message);
             return false;
         }

@@ -56,7 +56,7 @@ internal static class ConfigParser
 
         if (root.Table("admin") is { } admin)
         {
-            config.Admin.Path = admin.String("path", "uds_path") ?? config.Admin.Path;
+            config.Admin.Path = admin.FilePath("path", "uds_path") ?? config.Admin.Path;
         }
 
         if (root.Table("telemetry") is { } telemetry)
@@ -99,8 +99,8 @@ internal static class ConfigParser
     private static void ReadDb(TableReader db, DbConfig config)
     {
         config.Path = db.RequiredString("path");
-        config.SchemaPaths = db.StringList("schema_paths") ?? config.SchemaPaths;
-        config.SubscriptionsPath = db.String("subscriptions_path");
+        config.SchemaPaths = db.PathList("schema_paths") ?? config.SchemaPaths;
+        config.SubscriptionsPath = db.FilePath("subscriptions_path");
         config.CacheSizeKib = db.Integer("cache_size_kib") ?? config.CacheSizeKib;
     }
 
@@ -134,7 +134,7 @@ internal static class ConfigParser
             {
                 CertFile = tls.RequiredString("cert_file"),
                 KeyFile = tls.RequiredString("key_file"),
-                CaFile = tls.String("ca_file"),
+                CaFile = tls.FilePath("ca_file"),
                 Insecure = tls.Bool("insecure") ?? false,
             };
             if (tls.Table("client") is { } client)
@@ -153,8 +153,8 @@ internal static class ConfigParser
             {
                 Enabled = compression.Bool("enabled") ?? false,
                 Level = (int?)compression.Integer("level", 1, 22) ?? 3,
-                DictDir = compression.String("dict_dir"),
-                DictFile = compression.String("dict_file"),
+                DictDir = compression.FilePath("dict_dir"),
+                DictFile = compression.FilePath("dict_file"),
             };
             if (config.Compression.DictFile is not null && config.Compression.DictDir is null)
             {
@@ -335,7 +335,7 @@ internal static class ConfigParser
             {
                 CertFile = tls.RequiredString("cert_file"),
                 KeyFile = tls.RequiredString("key_file"),
-                CaFile = tls.String("ca_file"),
+                CaFile = tls.FilePath("ca_file"),
                 VerifyClient = tls.Bool("verify_client") ?? false,
             };
         }

@@ -4,12 +4,17 @@ namespace Corrosion.Host.Config;
 
 /// <summary>
 /// <c>CORROSION_&lt;SECTION&gt;__&lt;FIELD&gt;</c> environment variables (more <c>__</c> for deeper keys:
-/// <c>CORROSION_API__AUTHZ__BEARER-TOKEN</c>) replace the file's value before validation. The value is read as a
-/// TOML value when it is one (<c>true</c>, <c>8080</c>, <c>["a:1"]</c>), else as a string. Names are lowercased.
+/// <c>CORROSION_API__AUTHZ__BEARER-TOKEN</c>) replace the file's value before validation. The original's unprefixed
+/// form, <c>&lt;SECTION&gt;__&lt;FIELD&gt;</c> (<c>GOSSIP__ADDR</c>), is honoured too when SECTION is one of the config's
+/// sections; the prefixed variable wins when both set the same key. The value is read as a TOML value when it is
+/// one (<c>true</c>, <c>8080</c>, <c>["a:1"]</c>), else as a string. Names are lowercased.
 /// </summary>
 internal static class EnvironmentOverrides
 {
     public const string Prefix = "CORROSION_";
+
+    /// <summary>The top-level sections an unprefixed <c>SECTION__FIELD</c> variable may name (others are not ours).</summary>
+    public static readonly IReadOnlyList<string> Sections = ["db", "api", "gossip", "perf", "admin", "telemetry", "log", "consul", "reaper"];
 
     /// <summary>
     /// Applies the variables; returns their names in order. A value set from variable <c>i</c> carries line
@@ -23,22 +28,30 @@ internal static class EnvironmentOverrides
             return applied;
         }
 
-        var entries = new List<(string Name, string Value)>();
+        var entries = new List<(string Name, string Key, string Value, bool Prefixed)>();
         foreach (DictionaryEntry entry in environment)
         {
-            if (entry.Key is string name && entry.Value is string value
-                && name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
-                && name.Contains("__", StringComparison.Ordinal))
+            if (entry.Key is not string name || entry.Value is not string value || !name.Contains("__", StringComparison.Ordinal))
             {
-                entries.Add((name, value));
+                continue;
+            }
+
+            if (name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                entries.Add((name, name[Prefix.Length..], value, true));
+            }
+            else if (Sections.Any(s => name.StartsWith(s + "__", StringComparison.OrdinalIgnoreCase)))
+            {
+                entries.Add((name, name, value, false));
             }
         }
 
-        foreach (var (name, value) in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        // Unprefixed first, so that CORROSION_X__Y, applied later, wins over X__Y.
+        foreach (var (name, key, value, _) in entries.OrderBy(e => e.Prefixed).ThenBy(e => e.Name, StringComparer.Ordinal))
         {
             applied.Add(name);
             var line = -applied.Count;
-            var path = name[Prefix.Length..].ToLowerInvariant().Split("__");
+            var path = key.ToLowerInvariant().Split("__").Select(ShellSafe).ToArray();
             if (path.Any(p => p.Length == 0))
             {
                 problems.Add(new ConfigProblem(line, null, "empty key part"));
@@ -50,6 +63,17 @@ internal static class EnvironmentOverrides
 
         return applied;
     }
+
+    /// <summary>
+    /// Shells cannot export a name with '-', so the config's two kebab-case keys may be spelled with '_'
+    /// (<c>CORROSION_API__AUTHZ__BEARER_TOKEN</c>, <c>CORROSION_TELEMETRY__OPEN_TELEMETRY</c>).
+    /// </summary>
+    private static string ShellSafe(string part) => part switch
+    {
+        "bearer_token" => "bearer-token",
+        "open_telemetry" => "open-telemetry",
+        _ => part,
+    };
 
     private static TomlNode ReadValue(string value, int line)
     {

@@ -66,6 +66,29 @@ internal sealed class TableReader
         return Expect(node, key, TomlNodeKind.String) ? (string)node.Scalar! : null;
     }
 
+    /// <summary>An optional file or directory path: a string that, when given, must not be empty.</summary>
+    public string? FilePath(string name, params string[] aliases)
+    {
+        if (Take(name, aliases) is not var (key, node))
+        {
+            return null;
+        }
+
+        if (!Expect(node, key, TomlNodeKind.String))
+        {
+            return null;
+        }
+
+        var value = (string)node.Scalar!;
+        if (value.Length == 0)
+        {
+            Problem(node.Line, key, "must not be empty");
+            return null;
+        }
+
+        return value;
+    }
+
     public string RequiredString(string name, params string[] aliases)
     {
         if (Take(name, aliases) is not var (key, node))
@@ -139,7 +162,12 @@ internal sealed class TableReader
         }
     }
 
-    public List<string>? StringList(string name, params string[] aliases)
+    /// <summary>An optional array of paths: strings, none of them empty.</summary>
+    public List<string>? PathList(string name) => StringList(name, nonEmpty: true);
+
+    public List<string>? StringList(string name, params string[] aliases) => StringList(name, nonEmpty: false, aliases);
+
+    private List<string>? StringList(string name, bool nonEmpty, params string[] aliases)
     {
         if (Take(name, aliases) is not var (key, node))
         {
@@ -158,6 +186,12 @@ internal sealed class TableReader
             if (item.Kind != TomlNodeKind.String)
             {
                 Problem(item.Line, $"{key}[{i}]", $"expected a string, found {item.Describe()}");
+                continue;
+            }
+
+            if (nonEmpty && ((string)item.Scalar!).Length == 0)
+            {
+                Problem(item.Line, $"{key}[{i}]", "must not be empty");
                 continue;
             }
 

@@ -176,6 +176,33 @@ public sealed class AdminSocketTests
     }
 
     [Fact]
+    public async Task With_admin_path_a_broken_default_config_is_passed_over_but_a_named_one_is_not()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        var broken = dir.Write("default-config.toml", "[db]\npath = \"/x.db\"\n");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            var node = host.Services.GetRequiredService<ICorrosionNode>();
+
+            var actor = await CliRunner.RunWithDefaultConfigAsync(broken, "--admin-path", socket, "actor", "id");
+            var reload = await CliRunner.RunWithDefaultConfigAsync(broken, "--admin-path", socket, "reload");
+            var named = await CliRunner.RunWithDefaultConfigAsync(broken, "-c", broken, "--admin-path", socket, "actor", "id");
+
+            actor.Should().Be((0, node.ActorId + "\n", string.Empty));
+            reload.Should().Be((0, "Reloaded schema: 0 table(s) created, 0 altered\n", string.Empty));
+            named.ExitCode.Should().Be(1);
+            named.Err.Should().StartWith($"corrosion actor id: config {broken}");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Subs_list_and_info_show_live_subscriptions()
     {
         using var dir = new TempDir();

@@ -212,4 +212,26 @@ public sealed class ExecQueryCliTests
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [Fact]
+    public async Task With_api_addr_a_broken_default_config_is_passed_over_but_a_named_one_is_not()
+    {
+        using var dir = new TempDir();
+        await using var api = await StubApi.StartAsync(async (ctx, _) =>
+        {
+            await ctx.Response.WriteAsync("""{"columns":["1"]}""" + "\n" + """{"row":[1,[1]]}""" + "\n" + """{"eoq":{"time":0.1}}""" + "\n");
+        });
+        var broken = dir.Write("default-config.toml", "[db]\npath = \"/x.db\"\n[gossip]\naddr = \"127.0.0.1:1\"\n");
+
+        var remote = await CliRunner.RunWithDefaultConfigAsync(broken, "--api-addr", api.Address, "query", "SELECT 1");
+        var named = await CliRunner.RunWithDefaultConfigAsync(broken, "-c", broken, "--api-addr", api.Address, "query", "SELECT 1");
+        var noAddr = await CliRunner.RunWithDefaultConfigAsync(broken, "query", "SELECT 1");
+
+        remote.Should().Be((0, "1\n", string.Empty));
+        named.ExitCode.Should().Be(1);
+        named.Err.Should().Be($"corrosion query: config {broken}: api: required section [api] is missing\n");
+        noAddr.ExitCode.Should().Be(1);
+        noAddr.Err.Should().Contain("required section [api] is missing");
+        api.Requests.Should().HaveCount(1);
+    }
 }

@@ -349,6 +349,39 @@ public sealed class ConfigParserTests
     }
 
     [Fact]
+    public void Empty_optional_paths_are_refused_naming_the_key_instead_of_failing_at_start()
+    {
+        const string text = """
+            [db]
+            path = "x.db"
+            schema_paths = ["/etc/corrosion/schema", ""]
+            subscriptions_path = ""
+            [gossip]
+            addr = "127.0.0.1:8787"
+            [gossip.tls]
+            cert_file = "c.pem"
+            key_file = "k.pem"
+            ca_file = ""
+            [api]
+            addr = "127.0.0.1:8080"
+            [admin]
+            path = ""
+            [consul.client.tls]
+            ca_file = ""
+            cert_file = ""
+            """;
+
+        var act = () => ConfigLoader.Parse(text, "t.toml");
+
+        // The spec's [consul.client.tls] example has empty strings; consul is not acted on, so they stay accepted.
+        act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
+            "config t.toml:3: db.schema_paths[1]: must not be empty",
+            "config t.toml:4: db.subscriptions_path: must not be empty",
+            "config t.toml:10: gossip.tls.ca_file: must not be empty",
+            "config t.toml:14: admin.path: must not be empty");
+    }
+
+    [Fact]
     public void Missing_required_sections_are_named()
     {
         var act = () => ConfigLoader.Parse("[db]\npath = \"x\"\n", "t.toml");

@@ -63,4 +63,59 @@ public sealed class EnvironmentOverrideTests
             $"config {path}, environment variable CORROSION_DB__PATHH: db.pathh: unknown key",
             $"config {path}, environment variable CORROSION_GOSSIP__PLAINTEXT: gossip.plaintext: expected a boolean (true or false), found a string");
     }
+
+    [Fact]
+    public void Unprefixed_section_variables_as_the_original_reads_them_override_file_values()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable
+        {
+            ["GOSSIP__ADDR"] = "[::1]:9999",
+            ["DB__PATH"] = "/env/state.db",
+            ["admin__path"] = "/env/admin.sock",
+            ["API__AUTHZ__BEARER-TOKEN"] = "from-env",
+            ["MY_APP__SETTING"] = "not a corrosion section, ignored",
+            ["DBX__PATH"] = "not a corrosion section either",
+        };
+
+        var config = ConfigLoader.Load(path, ConfigOverrides.None, environment: env).Config;
+
+        config.Gossip.Addr.ToString().Should().Be("[::1]:9999");
+        config.Db.Path.Should().Be("/env/state.db");
+        config.Admin.Path.Should().Be("/env/admin.sock");
+        config.Api.BearerToken.Should().Be("from-env");
+    }
+
+    [Fact]
+    public void Prefixed_variables_win_over_unprefixed_ones_and_unprefixed_problems_name_the_variable()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable { ["DB__PATH"] = "/plain/state.db", ["CORROSION_DB__PATH"] = "/prefixed/state.db" };
+
+        ConfigLoader.Load(path, ConfigOverrides.None, environment: env).Config.Db.Path.Should().Be("/prefixed/state.db");
+
+        var bad = new System.Collections.Hashtable { ["GOSSIP__PLAINTEXT"] = "yes" };
+        var act = () => ConfigLoader.Load(path, ConfigOverrides.None, environment: bad);
+        act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
+            $"config {path}, environment variable GOSSIP__PLAINTEXT: gossip.plaintext: expected a boolean (true or false), found a string");
+    }
+
+    [Fact]
+    public void Kebab_case_keys_can_be_spelled_with_underscores_as_shells_require()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var env = new System.Collections.Hashtable
+        {
+            ["CORROSION_API__AUTHZ__BEARER_TOKEN"] = "s3cret",
+            ["TELEMETRY__OPEN_TELEMETRY"] = "from-env",
+        };
+
+        var config = ConfigLoader.Load(path, ConfigOverrides.None, environment: env).Config;
+
+        config.Api.BearerToken.Should().Be("s3cret");
+        config.Telemetry.OpenTelemetry.Should().NotBeNull();
+    }
 }

@@ -45,7 +45,11 @@ internal sealed class CorrosionProcess : IAsyncDisposable
         }
     }
 
-    public static CorrosionProcess Start(string workingDirectory, params string[] args)
+    public static CorrosionProcess Start(string workingDirectory, params string[] args) =>
+        Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts with extra environment variables.</summary>
+    public static CorrosionProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -56,6 +60,11 @@ internal sealed class CorrosionProcess : IAsyncDisposable
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(DllPath);
         foreach (var arg in args)
         {

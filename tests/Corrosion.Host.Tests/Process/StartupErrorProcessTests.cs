@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Corrosion.Host.Tests.Process;
+
+/// <summary>An agent that cannot start says why in one line naming the config key, and exits 1.</summary>
+public sealed class StartupErrorProcessTests
+{
+    private static readonly TimeSpan Deadline = AgentProcessTests.Deadline;
+
+    [Fact]
+    public async Task Api_address_in_use_names_api_addr()
+    {
+        using var dir = new TempDir();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var addr = (IPEndPoint)taken.LocalEndpoint;
+        var config = AgentProcessTests.WriteConfig(dir);
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "--api-addr", addr.ToString(), "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().EndWith($"corrosion agent: api.addr: {addr} is already in use (is another agent running? pick another port)\n");
+    }
+
+    [Fact]
+    public async Task Metrics_address_in_use_names_telemetry_prometheus_addr()
+    {
+        using var dir = new TempDir();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var addr = (IPEndPoint)taken.LocalEndpoint;
+        var config = AgentProcessTests.WriteConfig(dir, $"[telemetry]\nprometheus.addr = \"{addr}\"");
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().EndWith($"corrosion agent: telemetry.prometheus.addr: {addr} is already in use (is another agent running? pick another port)\n");
+    }
+
+    [Fact]
+    public async Task Database_directory_that_cannot_be_created_names_db_path()
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("not-a-dir", "x");
+        var config = AgentProcessTests.WriteConfig(dir);
+        var dbPath = Path.Combine(file, "state.db");
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "--db-path", dbPath, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().StartWith($"corrosion agent: db.path: cannot create the directory {file} for {dbPath}: ");
+    }
+}
