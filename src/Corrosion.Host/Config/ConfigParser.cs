@@ -85,6 +85,12 @@ internal static class ConfigParser
         }
 
         root.Finish();
+
+        // SECTION__FIELD without our prefix is a common shape for other programs' variables (DB__PASSWORD); like
+        // the original, which ignores unknown keys, we skip the ones that name no key of ours. Values of keys we
+        // do know are still checked, and CORROSION_ variables still refuse unknown keys (a typo must not pass).
+        problems.RemoveAll(p => p.Line < 0 && p.Message == TableReader.UnknownKey &&
+                                !variables[-p.Line - 1].StartsWith(EnvironmentOverrides.Prefix, StringComparison.OrdinalIgnoreCase));
         if (problems.Count > 0)
         {
             throw Fail(problems, source, variables);

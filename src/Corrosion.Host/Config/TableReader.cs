@@ -261,6 +261,9 @@ internal sealed class TableReader
         return _table.Entries;
     }
 
+    /// <summary>The message of an unknown key problem.</summary>
+    public const string UnknownKey = "unknown key";
+
     public void Missing(string name) => _problems.Add(new ConfigProblem(Line, KeyPath(name), "required key is missing"));
 
     /// <summary>Reports the keys of this table and its child tables that nobody read.</summary>
@@ -270,7 +273,7 @@ internal sealed class TableReader
         {
             if (!_known.Contains(entry.Key))
             {
-                Problem(entry.Value.Line, entry.Key, "unknown key");
+                Problem(entry.Value.Line, entry.Key, UnknownKey);
             }
         }
 

@@ -118,4 +118,20 @@ public sealed class EnvironmentOverrideTests
         config.Api.BearerToken.Should().Be("s3cret");
         config.Telemetry.OpenTelemetry.Should().NotBeNull();
     }
+
+    [Fact]
+    public void Other_programs_section_variables_are_ignored_but_prefixed_unknown_keys_are_refused()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("config.toml", Minimal);
+        var others = new System.Collections.Hashtable { ["DB__PASSWORD"] = "hunter2", ["API__BASEURL"] = "http://x", ["LOG__LEVEL"] = "debug" };
+
+        var config = ConfigLoader.Load(path, ConfigOverrides.None, environment: others).Config;
+        config.Api.BearerToken.Should().BeNull();
+
+        var typo = new System.Collections.Hashtable { ["CORROSION_DB__PASSWORD"] = "hunter2" };
+        var act = () => ConfigLoader.Load(path, ConfigOverrides.None, environment: typo);
+        act.Should().Throw<ConfigException>().Which.Problems.Should().Equal(
+            $"config {path}, environment variable CORROSION_DB__PASSWORD: db.password: unknown key");
+    }
 }
