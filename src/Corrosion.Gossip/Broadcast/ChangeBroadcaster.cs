@@ -22,13 +22,29 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
     private readonly BroadcastOptions _options;
     private readonly Random _random;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _reuseFor;
     private readonly ConcurrentDictionary<EndPoint, OutboundLink> _links = new();
     private long _sent;
     private long _received;
     private System.Threading.Channels.ChannelReader<CommittedChanges>? _pending;
 
-    public ChangeBroadcaster(ICorrosionNode node, IPeerTransport transport, Func<IReadOnlyList<EndPoint>> livePeers, BroadcastOptions options, Random random, ILogger<ChangeBroadcaster> logger)
+    /// <param name="streamIdleTimeout">
+    /// The transport's <c>gossip.idle_timeout_secs</c>: a stream quiet for half of it is replaced rather than reused,
+    /// since the peer may be closing it at that moment and a write into it would be lost.
+    /// </param>
+    public ChangeBroadcaster(
+        ICorrosionNode node,
+        IPeerTransport transport,
+        Func<IReadOnlyList<EndPoint>> livePeers,
+        BroadcastOptions options,
+        Random random,
+        ILogger<ChangeBroadcaster> logger,
+        TimeProvider? time = null,
+        TimeSpan? streamIdleTimeout = null)
     {
+        _time = time ?? TimeProvider.System;
+        _reuseFor = (streamIdleTimeout ?? TimeSpan.FromSeconds(30)) / 2;
         _node = node;
         _transport = transport;
         _livePeers = livePeers;
@@ -146,7 +162,7 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
         {
             try
             {
-                var link = _links.GetOrAdd(peer, p => new OutboundLink(p));
+                var link = _links.GetOrAdd(peer, p => new OutboundLink(p, _time, _reuseFor));
                 await link.SendAsync(_transport, payload, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _sent);
             }
@@ -173,22 +189,36 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
     }
 
     /// <summary>One reused outbound stream per peer, written by one sender at a time.</summary>
-    private sealed class OutboundLink(EndPoint peer) : IAsyncDisposable
+    private sealed class OutboundLink(EndPoint peer, TimeProvider time, TimeSpan reuseFor) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IPeerConnection? _connection;
+        private long _lastWrite;
 
         public async Task SendAsync(IPeerTransport transport, byte[] payload, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                _connection ??= await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
-                FrameCodec.Write(_connection.Transport.Output, (byte)PeerFrameType.Broadcast, payload);
-                var flush = await _connection.Transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (flush.IsCompleted)
+                // A reused stream may have been closed while quiet (either side's gossip.idle_timeout_secs). Writing
+                // into it can still "succeed" locally and lose this changeset until sync, so a stream quiet for half
+                // the idle timeout, or already closed, is replaced first; one that fails under the write, once.
+                if (_connection is not null && (time.GetElapsedTime(_lastWrite) >= reuseFor || !IsOpen(_connection)))
                 {
-                    throw new IOException($"broadcast stream to {peer} was closed");
+                    await DropAsync().ConfigureAwait(false);
+                }
+
+                var reused = _connection is not null;
+                _connection ??= await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await WriteAsync(_connection, payload, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (reused && ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+                {
+                    await DropAsync().ConfigureAwait(false);
+                    _connection = await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(_connection, payload, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -197,13 +227,57 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
             }
         }
 
-        public async ValueTask DisposeAsync()
+        private async Task WriteAsync(IPeerConnection connection, byte[] payload, CancellationToken cancellationToken)
         {
-            if (_connection is not null)
+            FrameCodec.Write(connection.Transport.Output, (byte)PeerFrameType.Broadcast, payload);
+            var flush = await connection.Transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flush.IsCompleted)
             {
-                await _connection.DisposeAsync().ConfigureAwait(false);
+                throw new IOException($"broadcast stream to {peer} was closed");
             }
 
+            _lastWrite = time.GetTimestamp();
+        }
+
+        /// <summary>Peers never write on a broadcast stream, so anything readable is its end: a close or an error.</summary>
+        private static bool IsOpen(IPeerConnection connection)
+        {
+            try
+            {
+                if (!connection.Transport.Input.TryRead(out var result))
+                {
+                    return true;
+                }
+
+                connection.Transport.Input.AdvanceTo(result.Buffer.End);
+                return !result.IsCompleted && !result.IsCanceled;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        private async Task DropAsync()
+        {
+            var connection = _connection;
+            _connection = null;
+            if (connection is not null)
+            {
+                try
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+                {
+                    // Already broken; nothing to flush.
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await DropAsync().ConfigureAwait(false);
             _gate.Dispose();
         }
     }

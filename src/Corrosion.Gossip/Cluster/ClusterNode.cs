@@ -45,7 +45,8 @@ public sealed partial class ClusterNode : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ClusterNode>();
         _membership = new SwimMembership(transport, options.Swim, node.ActorId, time, random, loggerFactory.CreateLogger<SwimMembership>(), store);
-        _broadcaster = new ChangeBroadcaster(node, transport, LivePeers, options.Broadcast, random, loggerFactory.CreateLogger<ChangeBroadcaster>());
+        _broadcaster = new ChangeBroadcaster(
+            node, transport, LivePeers, options.Broadcast, random, loggerFactory.CreateLogger<ChangeBroadcaster>(), time, options.Transport.IdleTimeout);
         if (_metrics is not null)
         {
             _membership.Metrics = _metrics;
