@@ -35,6 +35,14 @@ internal static class AgentCommand
             return ExitCodes.Error;
         }
 
+        // exec and query read the same file and need no gossip security; only the agent does, and it should say
+        // so before it opens the database.
+        if (!loaded.Config.Gossip.Plaintext && loaded.Config.Gossip.Tls is null)
+        {
+            context.Console.Fail("agent", $"config {loaded.Source}: gossip: neither plaintext nor tls is configured; set gossip.plaintext = true or configure [gossip.tls] (cert_file, key_file)");
+            return ExitCodes.Error;
+        }
+
         LogFilter? filter = null;
         if (LogFilter.FromEnvironment() is { } directives)
         {

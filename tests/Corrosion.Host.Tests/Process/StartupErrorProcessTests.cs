@@ -51,4 +51,26 @@ public sealed class StartupErrorProcessTests
         agent.ExitCode.Should().Be(1);
         agent.Err.Should().StartWith($"corrosion agent: db.path: cannot create the directory {file} for {dbPath}: ");
     }
+
+    [Fact]
+    public async Task Gossip_without_plaintext_or_tls_is_refused_before_the_database_is_created()
+    {
+        using var dir = new TempDir();
+        var config = dir.Write("config.toml", $"""
+            [db]
+            path = "{dir.Combine("data", "state.db")}"
+            [gossip]
+            addr = "127.0.0.1:0"
+            [api]
+            addr = "127.0.0.1:0"
+            [admin]
+            path = "{dir.Combine("run", "admin.sock")}"
+            """);
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().Be($"corrosion agent: config {config}: gossip: neither plaintext nor tls is configured; set gossip.plaintext = true or configure [gossip.tls] (cert_file, key_file)\n");
+        Directory.Exists(dir.Combine("data")).Should().BeFalse("nothing was opened");
+    }
 }
