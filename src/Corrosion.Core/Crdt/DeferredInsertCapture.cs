@@ -17,14 +17,13 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
     private const int SqliteInsert = 18;
 
     private readonly SqliteConnection _db;
+    private readonly Func<long> _dbVersion;
+    private readonly Func<int, long> _reserveSeqs;
     private readonly StringBuilder _json = new();
+    private readonly HashSet<long> _seen = [];
     private Pending[] _tables = [];
     private GCHandle _self;
     private bool _hasPending;
-
-    private readonly Func<long> _dbVersion;
-    private readonly Func<int, long> _reserveSeqs;
-    private readonly HashSet<long> _seen = [];
 
     private DeferredInsertCapture(SqliteConnection db, Func<long> dbVersion, Func<int, long> reserveSeqs)
     {
