@@ -65,6 +65,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
     /// <summary>Changesets this node received through sync sessions it started.</summary>
     public long SyncChangesetsReceived => Interlocked.Read(ref _syncChangesetsReceived);
 
+    /// <summary>Adds addresses to join the cluster through (see <see cref="SwimMembership.AddJoinTargets"/>).</summary>
+    public void AddJoinTargets(IReadOnlyList<System.Net.EndPoint> addresses) => _membership.AddJoinTargets(addresses);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);

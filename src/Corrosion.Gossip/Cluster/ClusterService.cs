@@ -17,8 +17,10 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
     private IPeerTransport? _transport;
     private ClusterNode? _cluster;
+    private Task _resolving = Task.CompletedTask;
 
     public ClusterService(ICorrosionNode node, IOptions<GossipOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -38,9 +40,11 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _transport = await new PeerTransportFactory(_loggerFactory, _time).StartAsync(_options.Transport, cancellationToken).ConfigureAwait(false);
-        var bootstrap = await BootstrapResolver.ResolveAsync(
-            _options.Bootstrap, (entry, error) => Log.BootstrapUnresolved(_logger, entry, error), cancellationToken).ConfigureAwait(false);
-        foreach (var address in bootstrap)
+        // Literal addresses are joined through from the start; names are resolved in the background, so a slow or
+        // unreachable DNS server does not hold up the agent (their addresses become join targets when they come).
+        var literal = _options.Bootstrap.Where(IsLiteral).ToList();
+        var named = _options.Bootstrap.Where(e => !IsLiteral(e)).ToList();
+        foreach (var address in await ResolveAsync(literal, cancellationToken).ConfigureAwait(false))
         {
             _options.Swim.Bootstrap.Add(address);
         }
@@ -53,10 +57,43 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
         var store = _node is CorrosionNode concrete ? new NodeMemberStore(concrete) : null;
         _cluster = new ClusterNode(_node, _transport, _options, _time, new Random(), _loggerFactory, store);
         await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (named.Count > 0)
+        {
+            var cluster = _cluster;
+            _resolving = Task.Run(() => JoinThroughAsync(cluster, named, _stopping.Token), CancellationToken.None);
+        }
     }
+
+    private async Task JoinThroughAsync(ClusterNode cluster, List<string> named, CancellationToken stopping)
+    {
+        try
+        {
+            cluster.AddJoinTargets(await ResolveAsync(named, stopping).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            Log.BootstrapUnresolved(_logger, string.Join(", ", named), ex.Message);
+        }
+    }
+
+    private static bool IsLiteral(string entry) =>
+        !entry.Contains('@', StringComparison.Ordinal) && System.Net.IPEndPoint.TryParse(entry.Trim(), out var address) && address.Port != 0;
+
+    private Task<IReadOnlyList<System.Net.IPEndPoint>> ResolveAsync(IEnumerable<string> entries, CancellationToken cancellationToken) =>
+        BootstrapResolver.ResolveAsync(entries, (entry, error) => Log.BootstrapUnresolved(_logger, entry, error), cancellationToken);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _resolving.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped before the names resolved.
+        }
+
         if (_cluster is not null)
         {
             await _cluster.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -67,6 +104,7 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stopping.Cancel();
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync().ConfigureAwait(false);

@@ -426,6 +426,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         SwimEventKind.GossipTick => OnGossipTickAsync(ct),
         SwimEventKind.AnnounceTick => OnAnnounceAsync(ct),
         SwimEventKind.SuspicionExpired => OnSuspicionExpiredAsync(e.Actor, e.Number),
+        SwimEventKind.AddJoinTargets => OnAddJoinTargetsAsync(e.Targets!, ct),
         _ => Task.CompletedTask,
     };
 
@@ -471,6 +472,31 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         }
 
         await OnAnnounceAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// More addresses to join through, known only after start (bootstrap names resolved in the background). While
+    /// not joined yet, they are announced to at once.
+    /// </summary>
+    public void AddJoinTargets(IReadOnlyList<EndPoint> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        Post(new SwimEvent(SwimEventKind.AddJoinTargets, Targets: addresses));
+    }
+
+    private async Task OnAddJoinTargetsAsync(IReadOnlyList<EndPoint> addresses, CancellationToken ct)
+    {
+        var before = _joinTargets.Count;
+        foreach (var address in addresses)
+        {
+            AddTarget(_joinTargets, address);
+        }
+
+        if (_joinTargets.Count > before && !_joined)
+        {
+            _announceBackoff = _options.AnnounceBackoffInitial;
+            await OnAnnounceAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private void AddTarget(List<EndPoint> targets, EndPoint address)
@@ -1042,9 +1068,10 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         GossipTick,
         AnnounceTick,
         SuspicionExpired,
+        AddJoinTargets,
     }
 
-    private readonly record struct SwimEvent(SwimEventKind Kind, SwimMessage? Message = null, uint Number = 0, ActorId Actor = default);
+    private readonly record struct SwimEvent(SwimEventKind Kind, SwimMessage? Message = null, uint Number = 0, ActorId Actor = default, IReadOnlyList<EndPoint>? Targets = null);
 
     private sealed record Probe(uint Number, Member Target, bool Acked);
 
