@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Corrosion.Schema;
 
 namespace Corrosion.Http.PgWire;
 
@@ -33,8 +34,8 @@ internal enum PgStatementKind
 
 /// <summary>
 /// The little SQL lexing the listener needs: splitting a simple query into statements, rewriting PostgreSQL's
-/// <c>$n</c> placeholders to SQLite's <c>?n</c>, and reading the leading keywords. Quotes (<c>'</c>, <c>"</c>,
-/// <c>`</c>, <c>[]</c>) and comments (<c>--</c>, <c>/* */</c>) are skipped as units.
+/// <c>$n</c> placeholders to SQLite's <c>?n</c>, and reading the leading keywords, all over Core's SQLite-flavoured
+/// <see cref="SqlTokenizer"/> (quotes and comments are units there).
 /// </summary>
 internal static class PgSqlText
 {
@@ -43,23 +44,13 @@ internal static class PgSqlText
     {
         var statements = new List<string>();
         var start = 0;
-        var i = 0;
-        while (i < sql.Length)
+        foreach (var token in SqlTokenizer.Tokenize(sql))
         {
-            var skipped = SkipQuotedOrComment(sql, i);
-            if (skipped > i)
+            if (token.IsPunctuation(';'))
             {
-                i = skipped;
-                continue;
+                Add(sql[start..token.Start]);
+                start = token.End;
             }
-
-            if (sql[i] == ';')
-            {
-                Add(sql[start..i]);
-                start = i + 1;
-            }
-
-            i++;
         }
 
         Add(sql[start..]);
@@ -74,8 +65,8 @@ internal static class PgSqlText
         }
     }
 
-    /// <summary>True when <paramref name="sql"/> holds only whitespace and comments.</summary>
-    public static bool IsBlank(string sql) => !HasNonCommentText(sql);
+    /// <summary>True when <paramref name="sql"/> holds only whitespace, comments and semicolons.</summary>
+    public static bool IsBlank(string sql) => SqlTokenizer.Tokenize(sql).All(t => t.IsPunctuation(';'));
 
     /// <summary>
     /// Rewrites <c>$1</c>..<c>$n</c> outside quotes and comments to <c>?1</c>..<c>?n</c> (SQLite would read <c>$1</c>
@@ -86,37 +77,18 @@ internal static class PgSqlText
         maxIndex = 0;
         StringBuilder? rewritten = null;
         var copied = 0;
-        var i = 0;
-        while (i < sql.Length)
+        foreach (var token in SqlTokenizer.Tokenize(sql))
         {
-            var skipped = SkipQuotedOrComment(sql, i);
-            if (skipped > i)
+            if (token.Kind != SqlTokenKind.Parameter || token.Text[0] != '$' ||
+                !int.TryParse(token.Text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
             {
-                i = skipped;
                 continue;
             }
 
-            if (sql[i] == '$' && i + 1 < sql.Length && char.IsAsciiDigit(sql[i + 1]) && (i == 0 || !IsIdentifierChar(sql[i - 1])))
-            {
-                var end = i + 1;
-                while (end < sql.Length && char.IsAsciiDigit(sql[end]))
-                {
-                    end++;
-                }
-
-                if (int.TryParse(sql.AsSpan(i + 1, end - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
-                {
-                    maxIndex = Math.Max(maxIndex, index);
-                }
-
-                rewritten ??= new StringBuilder(sql.Length);
-                rewritten.Append(sql, copied, i - copied).Append('?');
-                copied = i + 1;
-                i = end;
-                continue;
-            }
-
-            i++;
+            maxIndex = Math.Max(maxIndex, index);
+            rewritten ??= new StringBuilder(sql.Length);
+            rewritten.Append(sql, copied, token.Start - copied).Append('?');
+            copied = token.Start + 1;
         }
 
         return rewritten is null ? sql : rewritten.Append(sql, copied, sql.Length - copied).ToString();
@@ -177,110 +149,10 @@ internal static class PgSqlText
         };
     }
 
-    /// <summary>The first <paramref name="count"/> words (letters, digits, underscore) in upper case, outside comments.</summary>
-    public static List<string> Words(string sql, int count)
-    {
-        var words = new List<string>(count);
-        var i = 0;
-        while (i < sql.Length && words.Count < count)
-        {
-            if (StartsComment(sql, i))
-            {
-                i = SkipQuotedOrComment(sql, i);
-                continue;
-            }
-
-            if (IsIdentifierChar(sql[i]))
-            {
-                var start = i;
-                while (i < sql.Length && IsIdentifierChar(sql[i]))
-                {
-                    i++;
-                }
-
-                words.Add(sql[start..i].ToUpperInvariant());
-                continue;
-            }
-
-            var skipped = SkipQuotedOrComment(sql, i);
-            i = skipped > i ? skipped : i + 1;
-        }
-
-        return words;
-    }
-
-    private static bool HasNonCommentText(string sql)
-    {
-        var i = 0;
-        while (i < sql.Length)
-        {
-            if (StartsComment(sql, i))
-            {
-                i = SkipQuotedOrComment(sql, i);
-                continue;
-            }
-
-            if (!char.IsWhiteSpace(sql[i]) && sql[i] != ';')
-            {
-                return true;
-            }
-
-            i++;
-        }
-
-        return false;
-    }
-
-    private static bool StartsComment(string sql, int i) =>
-        i + 1 < sql.Length && ((sql[i] == '-' && sql[i + 1] == '-') || (sql[i] == '/' && sql[i + 1] == '*'));
-
-    private static bool IsIdentifierChar(char c) => char.IsLetterOrDigit(c) || c == '_';
-
-    /// <summary>The index after a quoted string, quoted identifier or comment starting at <paramref name="i"/>, else <paramref name="i"/>.</summary>
-    private static int SkipQuotedOrComment(string sql, int i)
-    {
-        var c = sql[i];
-        if (c is '\'' or '"' or '`')
-        {
-            var j = i + 1;
-            while (j < sql.Length)
-            {
-                if (sql[j] == c)
-                {
-                    // A doubled quote is an escaped quote inside the string.
-                    if (j + 1 < sql.Length && sql[j + 1] == c)
-                    {
-                        j += 2;
-                        continue;
-                    }
-
-                    return j + 1;
-                }
-
-                j++;
-            }
-
-            return sql.Length;
-        }
-
-        if (c == '[')
-        {
-            var close = sql.IndexOf(']', i + 1);
-            return close < 0 ? sql.Length : close + 1;
-        }
-
-        if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
-        {
-            var newline = sql.IndexOf('\n', i + 2);
-            return newline < 0 ? sql.Length : newline + 1;
-        }
-
-        if (c == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
-        {
-            var close = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
-            return close < 0 ? sql.Length : close + 2;
-        }
-
-        return i;
-    }
+    /// <summary>The first <paramref name="count"/> words and numbers in upper case, outside quotes and comments.</summary>
+    public static List<string> Words(string sql, int count) =>
+        [.. SqlTokenizer.Tokenize(sql)
+            .Where(t => t.Kind is SqlTokenKind.Word or SqlTokenKind.Number)
+            .Take(count)
+            .Select(t => t.Text.ToUpperInvariant())];
 }
