@@ -350,10 +350,14 @@ internal sealed class CrdtStore : IDisposable
             for (var i = 0; i < statements.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                results.Add(RunClientStatement(i, statements[i]));
+                results.Add(RunClientStatement(i, statements[i], cancellationToken));
             }
 
-            var changeset = FinishLocalVersion();
+            var changeset = FinishLocalVersion(cancellationToken);
+
+            // Writing captured metadata and reading the version back run between client statements, where an
+            // interrupt may not land: a transaction cancelled by then is rolled back, not committed late.
+            cancellationToken.ThrowIfCancellationRequested();
             _db.Execute("COMMIT");
             CommitLocalVersion(changeset);
             return (results, changeset);
@@ -365,7 +369,7 @@ internal sealed class CrdtStore : IDisposable
         }
     }
 
-    private StatementResult RunClientStatement(int index, Statement statement)
+    private StatementResult RunClientStatement(int index, Statement statement, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         ClientStatement prepared;
@@ -388,7 +392,7 @@ internal sealed class CrdtStore : IDisposable
         {
             if (prepared.TouchesMetadata)
             {
-                _inserts.Flush();
+                _inserts.Flush(cancellationToken);
             }
 
             ParameterBinder.Bind(prepared.Statement, statement);
@@ -467,9 +471,9 @@ internal sealed class CrdtStore : IDisposable
     }
 
     /// <summary>Books the transaction's version (if it wrote anything) and reads its changes back, before COMMIT.</summary>
-    private Changeset? FinishLocalVersion()
+    private Changeset? FinishLocalVersion(CancellationToken cancellationToken = default)
     {
-        _inserts.Flush();
+        _inserts.Flush(cancellationToken);
         if (_pendingDbVersion == 0)
         {
             return null;

@@ -15,12 +15,12 @@ namespace Corrosion.Crdt;
 internal sealed unsafe partial class DeferredInsertCapture : IDisposable
 {
     private const int SqliteInsert = 18;
+    private const int ChunkRows = 10_000;
 
     private readonly SqliteConnection _db;
     private readonly Func<long> _dbVersion;
     private readonly Func<int, long> _reserveSeqs;
     private readonly StringBuilder _json = new();
-    private readonly HashSet<long> _seen = [];
     private Pending[] _tables = [];
     private GCHandle _self;
     private bool _hasPending;
@@ -53,8 +53,12 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
         _tables = [.. tables.Where(t => t.DefersInserts).Select(t => new Pending(t, Encoding.UTF8.GetBytes(t.Name)))];
     }
 
-    /// <summary>Writes the metadata of every captured insert, in capture order per table.</summary>
-    public void Flush()
+    /// <summary>
+    /// Writes the metadata of every captured insert, in rowid order per table (the order rows were inserted in,
+    /// except for REPLACE), in chunks so that a huge INSERT ... SELECT neither builds one giant parameter nor
+    /// misses a cancellation between chunks.
+    /// </summary>
+    public void Flush(CancellationToken cancellationToken)
     {
         if (!_hasPending)
         {
@@ -65,49 +69,61 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
         var dbVersion = SqlValue.FromInteger(_dbVersion());
         foreach (var pending in _tables)
         {
-            if (pending.RowIds.Count == 0)
-            {
-                continue;
-            }
-
             // A rowid can repeat (INSERT OR REPLACE of a row inserted earlier in the same statement).
-            _json.Clear().Append('[');
-            _seen.Clear();
-            foreach (var rowId in pending.RowIds)
+            var rowIds = pending.RowIds;
+            rowIds.Sort();
+            var distinct = 0;
+            for (var i = 0; i < rowIds.Count; i++)
             {
-                if (_seen.Add(rowId))
+                if (i == 0 || rowIds[i] != rowIds[distinct - 1])
                 {
-                    _json.Append(_seen.Count == 1 ? string.Empty : ",").Append(rowId);
+                    rowIds[distinct++] = rowIds[i];
                 }
             }
 
-            var rowIds = SqlValue.FromText(_json.Append(']').ToString());
-            pending.RowIds.Clear();
-            foreach (var sql in pending.Table.FlushInsertsSql)
+            for (var start = 0; start < distinct; start += ChunkRows)
             {
-                var statement = _db.Prepare(sql);
-                try
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(ChunkRows, distinct - start);
+                _json.Clear().Append('[');
+                for (var i = start; i < start + count; i++)
                 {
-                    statement.Bind(1, rowIds);
-                    if (statement.ParameterCount > 1)
-                    {
-                        statement.Bind(2, dbVersion);
-                    }
-
-                    if (statement.ParameterCount > 2)
-                    {
-                        // Reserved only now, after any re-created sentinels took theirs from the counter.
-                        statement.Bind(3, SqlValue.FromInteger(_reserveSeqs(_seen.Count * pending.Table.SeqsPerInsertedRow)));
-                    }
-
-                    while (statement.Step())
-                    {
-                    }
+                    _json.Append(i == start ? string.Empty : ",").Append(rowIds[i]);
                 }
-                finally
+
+                WriteChunk(pending.Table, SqlValue.FromText(_json.Append(']').ToString()), count, dbVersion);
+            }
+
+            rowIds.Clear();
+        }
+    }
+
+    private void WriteChunk(CrrTable table, SqlValue rowIds, int count, SqlValue dbVersion)
+    {
+        foreach (var sql in table.FlushInsertsSql)
+        {
+            var statement = _db.Prepare(sql);
+            try
+            {
+                statement.Bind(1, rowIds);
+                if (statement.ParameterCount > 1)
                 {
-                    statement.Reset();
+                    statement.Bind(2, dbVersion);
                 }
+
+                if (statement.ParameterCount > 2)
+                {
+                    // Reserved only now, after any re-created sentinels took theirs from the counter.
+                    statement.Bind(3, SqlValue.FromInteger(_reserveSeqs(count * table.SeqsPerInsertedRow)));
+                }
+
+                while (statement.Step())
+                {
+                }
+            }
+            finally
+            {
+                statement.Reset();
             }
         }
     }

@@ -53,6 +53,21 @@ public sealed class DeferredInsertCaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_statement_inserting_more_rows_than_one_chunk_is_captured_whole_with_contiguous_seqs()
+    {
+        await using var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Machines);
+        var result = await node.ExecuteAsync([
+            "INSERT INTO my_machines (id, name, status) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 25000) SELECT x, 'n' || x, 'created' FROM c",
+        ]);
+
+        result.Results.Single().RowsAffected.Should().Be(25_000);
+        var changes = (await node.ReadChangesetsAsync(node.ActorId, result.Version!.Value)).SelectMany(c => c.Changes).ToList();
+        changes.Should().HaveCount(50_000);
+        changes.Select(c => c.Seq).Should().Equal(Enumerable.Range(0, 50_000).Select(i => (long)i));
+        changes.Where(c => c.Cid == "name").Select(c => PackedPk.Unpack(c.Pk)[0].AsInteger).Should().Equal(Enumerable.Range(1, 25_000).Select(i => (long)i));
+    }
+
+    [Fact]
     public async Task Reading_crsql_changes_in_the_same_transaction_sees_the_inserts()
     {
         await using var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
