@@ -166,7 +166,7 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
                 await link.SendAsync(_transport, payload, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _sent);
             }
-            catch (Exception ex) when (ex is IOException or PeerProtocolException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (IsPeerFailure(ex))
             {
                 // The peer is unreachable now; sync repairs what it missed.
                 Log.BroadcastSendFailed(_logger, peer.ToString() ?? "?", ex.Message);
@@ -177,6 +177,10 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>How an unreachable or vanished peer shows up on a stream (anything else is a bug, not the network).</summary>
+    private static bool IsPeerFailure(Exception ex) =>
+        ex is IOException or PeerProtocolException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException;
 
     public async ValueTask DisposeAsync()
     {
@@ -214,7 +218,7 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
                 {
                     await WriteAsync(_connection, payload, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (reused && ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+                catch (Exception ex) when (reused && IsPeerFailure(ex))
                 {
                     await DropAsync().ConfigureAwait(false);
                     _connection = await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
@@ -268,7 +272,7 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+                catch (Exception ex) when (IsPeerFailure(ex))
                 {
                     // Already broken; nothing to flush.
                 }
