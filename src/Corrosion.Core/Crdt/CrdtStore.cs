@@ -362,6 +362,13 @@ internal sealed class CrdtStore : IDisposable
             CommitLocalVersion(changeset);
             return (results, changeset);
         }
+        catch (SqliteException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // The interrupt stopped one of our own statements (capture or read-back), not a client's: it is the
+            // cancellation, not a failure of the transaction's SQL.
+            RollbackWrite();
+            throw new OperationCanceledException("the transaction was cancelled and rolled back", ex, cancellationToken);
+        }
         catch
         {
             RollbackWrite();
