@@ -460,6 +460,7 @@ internal sealed class CrdtStore : IDisposable
 
     private void BeginWrite()
     {
+        _inserts.Clear();
         _pendingDbVersion = 0;
         _seq = 0;
         _db.Execute("BEGIN IMMEDIATE");
@@ -491,7 +492,12 @@ internal sealed class CrdtStore : IDisposable
             "INSERT INTO crsql_db_versions (site_id, db_version) VALUES (?1, ?2) " +
             "ON CONFLICT DO UPDATE SET db_version = excluded.db_version WHERE excluded.db_version > db_version",
             ActorId.ToByteArray(), version);
-        var changes = ReadVersionChanges(0, ActorId, version);
+        var changes = new List<Change>();
+        if (!_inserts.TryReadNewRows(_seq, ActorId, version, changes))
+        {
+            changes = ReadVersionChanges(0, ActorId, version);
+        }
+
         var lastSeq = changes.Count == 0 ? 0 : changes[^1].Seq;
         return new Changeset(ActorId, version, changes, 0, lastSeq, lastSeq, _clock.Now());
     }

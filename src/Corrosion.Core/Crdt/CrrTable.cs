@@ -42,6 +42,13 @@ internal sealed class CrrTable
         // (the words inside a default's string) only keeps the per-row trigger, which is also correct.
         DefersInserts = !Regex.IsMatch(schema.Sql, @"\bWITHOUT\s+ROWID\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         FlushInsertsSql = BuildFlushInsertsSql();
+        NextNewKeySql =
+            $"SELECT max(coalesce((SELECT max(__crsql_key) FROM {Id(PksTable)}), 0), coalesce((SELECT max(key) FROM {Id(ClockTable)}), 0)) + 1";
+        InsertKeysSql = BuildInsertKeysSql();
+        InsertNewRowClocksSql =
+            $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) " +
+            $"SELECT ?2 + j.key, c.column2, 1, ?3, 0, ?4 + j.key * {SeqsPerInsertedRow} + c.column1 FROM json_each(?1) j CROSS JOIN ({ColumnPositions()}) c";
+        ReadNewRowsSql = BuildReadNewRowsSql();
         foreach (var column in ValueColumns)
         {
             _readValueSql[column] = $"SELECT {Id(column)} FROM {Id(Name)} WHERE {KeyMatchParams()}";
@@ -88,11 +95,37 @@ internal sealed class CrrTable
     public bool DefersInserts { get; }
 
     /// <summary>
-    /// What the insert trigger would have written, for many rows at once: ?1 is a JSON array of the inserted rowids
-    /// (distinct, in insert order), ?2 the db_version, ?3 the first of the seqs reserved for their columns.
-    /// Seqs: the sentinels of re-created rows, then every row's columns in insert order.
+    /// The first pks key above every key in use (in the pks and clock tables alike), so that keys handed out from it
+    /// have no clock rows yet.
+    /// </summary>
+    public string NextNewKeySql { get; }
+
+    /// <summary>
+    /// The pks rows of inserted rows whose primary key is new: ?1 is a JSON array of inserted rowids (distinct, in
+    /// insert order), ?2 the key of the row at position 0 (from <see cref="NextNewKeySql"/>); the row at position j
+    /// gets key ?2 + j. Rows whose primary key already has a pks row (re-created rows) are skipped.
+    /// </summary>
+    public string InsertKeysSql { get; }
+
+    /// <summary>
+    /// The clock rows of inserted rows that all got new keys from <see cref="InsertKeysSql"/>: ?1 and ?2 as there,
+    /// ?3 the db_version, ?4 the first of the seqs reserved for them. No lookup: key, col_version 1 and seq all
+    /// follow from the row's position.
+    /// </summary>
+    public string InsertNewRowClocksSql { get; }
+
+    /// <summary>
+    /// What the insert trigger would have written for inserted rows of which some already had a pks row, after
+    /// <see cref="InsertKeysSql"/>: ?1 the rowids, ?2 the db_version, ?3 the first of the seqs reserved for their
+    /// columns. Seqs: the sentinels of re-created rows, then every row's columns in insert order.
     /// </summary>
     public IReadOnlyList<string> FlushInsertsSql { get; }
+
+    /// <summary>
+    /// The packed pk and value columns of rows written by <see cref="InsertNewRowClocksSql"/> (?1 and ?2 as there),
+    /// in position order: their changes, without reading their clock rows back.
+    /// </summary>
+    public string ReadNewRowsSql { get; }
 
     /// <summary>Changes of one version of one site (by ordinal): pk, cid, val, col_version, db_version, cl, seq.</summary>
     public string ReadVersionSql { get; }
@@ -235,40 +268,56 @@ internal sealed class CrrTable
     {
         var pks = Id(PksTable);
         var clock = Id(ClockTable);
-        var keyList = string.Join(", ", KeyColumns.Select(Id));
-        var tKeys = string.Join(", ", KeyColumns.Select(k => $"t.{Id(k)}"));
         var join = string.Join(" AND ", KeyColumns.Select(k => $"p.{Id(k)} = t.{Id(k)}"));
         // j.key is the row's position in ?1: column seqs are computed from it (?3 + position * columns + column)
         // rather than by a function call per clock row. CROSS JOIN keeps this join order.
-        const string inserted = "json_each(?1) j CROSS JOIN";
-        var rows = $"FROM {inserted} {Id(Name)} t ON t.rowid = j.value CROSS JOIN {pks} p ON {join}";
+        var rows = $"FROM json_each(?1) j CROSS JOIN {Id(Name)} t ON t.rowid = j.value CROSS JOIN {pks} p ON {join}";
         const string toOdd = "col_version + (CASE WHEN col_version % 2 = 0 THEN 1 ELSE 2 END)";
         const string stampExcluded = "db_version = excluded.db_version, site_id = 0, seq = excluded.seq";
-        var statements = new List<string>
-        {
-            $"INSERT INTO {pks} ({keyList}, __corro_pk) SELECT {tKeys}, crsql_pack_columns({tKeys}) FROM {inserted} {Id(Name)} t ON t.rowid = j.value " +
-            "WHERE true ON CONFLICT DO NOTHING",
-        };
         if (ValueColumns.Count == 0)
         {
-            statements.Add(
+            return
+            [
                 $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
                 $"SELECT p.__crsql_key, '-1', 1, ?2, 0, ?3 + j.key {rows} WHERE true " +
-                $"ON CONFLICT DO UPDATE SET col_version = {toOdd}, {stampExcluded}");
-            return statements;
+                $"ON CONFLICT DO UPDATE SET col_version = {toOdd}, {stampExcluded}",
+            ];
         }
 
         // Re-created rows (their sentinel exists, even) get odd again first, as the per-row trigger does; they are
         // rare, so their seqs come from the counter and the columns' seqs are reserved after them.
-        statements.Add(
+        return
+        [
             $"UPDATE {clock} SET col_version = {toOdd}, db_version = ?2, site_id = 0, seq = crsql_increment_and_get_seq() " +
-            $"WHERE col_name = '-1' AND key IN (SELECT p.__crsql_key {rows})");
-        var columns = string.Join(", ", ValueColumns.Select((c, i) => $"({i}, {Literal(c)})"));
-        statements.Add(
+            $"WHERE col_name = '-1' AND key IN (SELECT p.__crsql_key {rows})",
             $"INSERT INTO {clock} (key, col_name, col_version, db_version, site_id, seq) " +
-            $"SELECT p.__crsql_key, c.column2, 1, ?2, 0, ?3 + j.key * {ValueColumns.Count} + c.column1 {rows} CROSS JOIN (VALUES {columns}) c WHERE true " +
-            $"ON CONFLICT DO UPDATE SET col_version = col_version + 1, {stampExcluded}");
-        return statements;
+            $"SELECT p.__crsql_key, c.column2, 1, ?2, 0, ?3 + j.key * {ValueColumns.Count} + c.column1 {rows} CROSS JOIN ({ColumnPositions()}) c WHERE true " +
+            $"ON CONFLICT DO UPDATE SET col_version = col_version + 1, {stampExcluded}",
+        ];
+    }
+
+    /// <summary>The value columns (or the sentinel, in a key-only table) with their positions, as a VALUES list.</summary>
+    private string ColumnPositions() =>
+        "VALUES " + string.Join(", ", (ValueColumns.Count == 0 ? [Change.SentinelCid] : ValueColumns).Select((c, i) => $"({i}, {Literal(c)})"));
+
+    private string BuildInsertKeysSql()
+    {
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        var tKeys = string.Join(", ", KeyColumns.Select(k => $"t.{Id(k)}"));
+        return
+            $"INSERT INTO {Id(PksTable)} (__crsql_key, {keyList}, __corro_pk) SELECT ?2 + j.key, {tKeys}, crsql_pack_columns({tKeys}) " +
+            $"FROM json_each(?1) j CROSS JOIN {Id(Name)} t ON t.rowid = j.value WHERE true ON CONFLICT DO NOTHING";
+    }
+
+    private string BuildReadNewRowsSql()
+    {
+        // By rowid, not by primary key (no index search); a row whose rowid changed since fails the key check,
+        // so it goes missing rather than being read wrong.
+        var sameKey = string.Join(" AND ", KeyColumns.Select(k => $"t.{Id(k)} IS p.{Id(k)}"));
+        var values = string.Concat(ValueColumns.Select(c => $", t.{Id(c)}"));
+        return
+            $"SELECT p.__corro_pk{values} FROM json_each(?1) j CROSS JOIN {Id(PksTable)} p ON p.__crsql_key = ?2 + j.key " +
+            $"CROSS JOIN {Id(Name)} t ON t.rowid = j.value WHERE {sameKey} ORDER BY j.key";
     }
 
     /// <summary>Seqs the clock rows of one inserted row take (its columns, or its sentinel in a key-only table).</summary>

@@ -23,6 +23,8 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
     private readonly StringBuilder _json = new();
     private Pending[] _tables = [];
     private GCHandle _self;
+    private readonly List<NewRows> _newRows = [];
+    private long _newRowSeqs;
     private bool _hasPending;
 
     private DeferredInsertCapture(SqliteConnection db, Func<long> dbVersion, Func<int, long> reserveSeqs)
@@ -100,31 +102,131 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
 
     private void WriteChunk(CrrTable table, SqlValue rowIds, int count, SqlValue dbVersion)
     {
+        var firstKey = SqlValue.FromInteger(Scalar(table.NextNewKeySql));
+        Run(table.InsertKeysSql, rowIds, firstKey);
+        if (_db.Changes == count)
+        {
+            // Every row got a new key, so none has clock rows yet: they follow from the row's position alone.
+            var seqs = count * table.SeqsPerInsertedRow;
+            var firstSeq = _reserveSeqs(seqs);
+            Run(table.InsertNewRowClocksSql, rowIds, firstKey, dbVersion, SqlValue.FromInteger(firstSeq));
+            _newRows.Add(new NewRows(table, rowIds, firstKey, firstSeq, count));
+            _newRowSeqs += seqs;
+            return;
+        }
+
         foreach (var sql in table.FlushInsertsSql)
         {
-            var statement = _db.Prepare(sql);
-            try
+            if (sql == table.FlushInsertsSql[^1])
             {
-                statement.Bind(1, rowIds);
-                if (statement.ParameterCount > 1)
-                {
-                    statement.Bind(2, dbVersion);
-                }
+                // Reserved only now, after any re-created sentinels took theirs from the counter.
+                Run(sql, rowIds, dbVersion, SqlValue.FromInteger(_reserveSeqs(count * table.SeqsPerInsertedRow)));
+            }
+            else
+            {
+                Run(sql, rowIds, dbVersion);
+            }
+        }
+    }
 
-                if (statement.ParameterCount > 2)
-                {
-                    // Reserved only now, after any re-created sentinels took theirs from the counter.
-                    statement.Bind(3, SqlValue.FromInteger(_reserveSeqs(count * table.SeqsPerInsertedRow)));
-                }
+    /// <summary>
+    /// The changes of the transaction, built from the rows it inserted, when those rows are all it changed: every
+    /// one got a new key, and no trigger took a seq since (<paramref name="seqsTaken"/> is the transaction's seq
+    /// counter). Returns false when the changes must be read from the clock tables instead.
+    /// </summary>
+    public bool TryReadNewRows(long seqsTaken, ActorId actor, long dbVersion, List<Change> changes)
+    {
+        try
+        {
+            if (_newRows.Count == 0 || _newRowSeqs != seqsTaken)
+            {
+                return false;
+            }
 
-                while (statement.Step())
+            foreach (var rows in _newRows)
+            {
+                var table = rows.Table;
+                var statement = _db.Prepare(table.ReadNewRowsSql);
+                try
                 {
+                    statement.Bind(1, rows.RowIds);
+                    statement.Bind(2, rows.FirstKey);
+                    var position = 0;
+                    while (statement.Step())
+                    {
+                        var pk = statement.GetBlobSpan(0).ToArray();
+                        var seq = rows.FirstSeq + ((long)position * table.SeqsPerInsertedRow);
+                        if (table.ValueColumns.Count == 0)
+                        {
+                            changes.Add(new Change(table.Name, pk, Change.SentinelCid, SqlValue.Null, 1, dbVersion, actor, 1, seq));
+                        }
+
+                        for (var c = 0; c < table.ValueColumns.Count; c++)
+                        {
+                            changes.Add(new Change(table.Name, pk, table.ValueColumns[c], statement.GetValue(c + 1), 1, dbVersion, actor, 1, seq + c));
+                        }
+
+                        position++;
+                    }
+
+                    if (position != rows.Count)
+                    {
+                        // A row went away without a trigger seeing it (it cannot, but then the clocks are the truth).
+                        changes.Clear();
+                        return false;
+                    }
+                }
+                finally
+                {
+                    statement.Reset();
                 }
             }
-            finally
+
+            return true;
+        }
+        finally
+        {
+            ForgetNewRows();
+        }
+    }
+
+    private void ForgetNewRows()
+    {
+        _newRows.Clear();
+        _newRowSeqs = 0;
+    }
+
+    private long Scalar(string sql)
+    {
+        var statement = _db.Prepare(sql);
+        try
+        {
+            statement.Step();
+            return statement.GetInt64(0);
+        }
+        finally
+        {
+            statement.Reset();
+        }
+    }
+
+    private void Run(string sql, params ReadOnlySpan<SqlValue> parameters)
+    {
+        var statement = _db.Prepare(sql);
+        try
+        {
+            for (var i = 0; i < parameters.Length; i++)
             {
-                statement.Reset();
+                statement.Bind(i + 1, parameters[i]);
             }
+
+            while (statement.Step())
+            {
+            }
+        }
+        finally
+        {
+            statement.Reset();
         }
     }
 
@@ -132,6 +234,7 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
     public void Clear()
     {
         _hasPending = false;
+        ForgetNewRows();
         foreach (var pending in _tables)
         {
             pending.RowIds.Clear();
@@ -172,6 +275,9 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
         var self = (DeferredInsertCapture)GCHandle.FromIntPtr(userData).Target!;
         self.Record(operation, table, rowId);
     }
+
+    /// <summary>A chunk of inserted rows that all got new keys, from <paramref name="FirstKey"/> and <paramref name="FirstSeq"/> on.</summary>
+    private sealed record NewRows(CrrTable Table, SqlValue RowIds, SqlValue FirstKey, long FirstSeq, int Count);
 
     private sealed record Pending(CrrTable Table, byte[] Name)
     {
