@@ -811,13 +811,18 @@ internal sealed class CrdtStore : IDisposable
             }
         }
 
+        merger.WriteValues();
         return impacted;
     }
 
-    /// <summary>Keeps the clock state of the row being merged, so consecutive changes of one row read it once.</summary>
+    /// <summary>
+    /// Keeps the clock state of the row being merged, so consecutive changes of one row read it once, and the values
+    /// that won, so the row is written once (<see cref="WriteValues"/>) rather than once per column.
+    /// </summary>
     private sealed class RowMerger(CrdtStore store)
     {
         private readonly Dictionary<string, ClockEntry> _clocks = new(StringComparer.Ordinal);
+        private readonly List<(int Column, SqlValue Value)> _won = [];
         private CrrTable? _table;
         private byte[]? _pk;
 
@@ -831,6 +836,7 @@ internal sealed class CrdtStore : IDisposable
             var table = store._tables[change.Table];
             if (!ReferenceEquals(table, _table) || _pk is null || !_pk.AsSpan().SequenceEqual(change.Pk))
             {
+                WriteValues();
                 Load(table, change.Pk);
             }
 
@@ -850,6 +856,7 @@ internal sealed class CrdtStore : IDisposable
                 }
 
                 var key = EnsureKey();
+                WriteValues();
                 db.Execute(table.DeleteRowSql, _keyValues);
                 db.Execute(table.DropValueClocksSql, key);
                 WriteClock(key, Change.SentinelCid, change.Cl, change.DbVersion, site, change.Seq);
@@ -893,6 +900,7 @@ internal sealed class CrdtStore : IDisposable
             }
             else
             {
+                WriteValues();
                 var current = db.Scalar(table.ReadValueSql(change.Cid), _keyValues);
                 var order = change.Val.CompareTo(current);
                 if (order != 0)
@@ -912,10 +920,9 @@ internal sealed class CrdtStore : IDisposable
             }
 
             var rowKey = EnsureKey();
-            var arguments = new SqlValue[_keyValues.Length + 1];
-            _keyValues.CopyTo(arguments, 0);
-            arguments[^1] = change.Val;
-            db.Execute(table.UpsertValueSql(change.Cid), arguments);
+            var column = table.ValueColumnIndex(change.Cid);
+            _won.RemoveAll(w => w.Column == column);
+            _won.Add((column, change.Val));
             WriteClock(rowKey, change.Cid, change.ColVersion, change.DbVersion, site, change.Seq);
             _clocks[change.Cid] = new ClockEntry(change.ColVersion, change.DbVersion, site, change.Seq);
             if (_localCl == 0)
@@ -930,6 +937,7 @@ internal sealed class CrdtStore : IDisposable
         {
             var db = store._db;
             var key = EnsureKey();
+            WriteValues();
             db.Execute(_table!.InsertKeyOnlyRowSql, _keyValues);
             db.Execute(_table.ZeroClocksSql, key);
             WriteClock(key, Change.SentinelCid, cl, dbVersion, site, seq);
@@ -970,6 +978,28 @@ internal sealed class CrdtStore : IDisposable
                 WriteClock(key, Change.SentinelCid, change.Cl, change.DbVersion, site, change.Seq);
                 _clocks[Change.SentinelCid] = new ClockEntry(change.Cl, change.DbVersion, site, change.Seq);
             }
+        }
+
+        /// <summary>Writes the values that won for the current row, in one upsert.</summary>
+        public void WriteValues()
+        {
+            if (_won.Count == 0)
+            {
+                return;
+            }
+
+            _won.Sort(static (a, b) => a.Column.CompareTo(b.Column));
+            var arguments = new SqlValue[_keyValues.Length + _won.Count];
+            var columns = new int[_won.Count];
+            _keyValues.CopyTo(arguments, 0);
+            for (var i = 0; i < _won.Count; i++)
+            {
+                columns[i] = _won[i].Column;
+                arguments[_keyValues.Length + i] = _won[i].Value;
+            }
+
+            store._db.Execute(_table!.UpsertValuesSql(columns), arguments);
+            _won.Clear();
         }
 
         private void WriteClock(long key, string column, long colVersion, long dbVersion, long site, long seq) =>

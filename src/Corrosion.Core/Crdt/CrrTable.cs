@@ -49,10 +49,10 @@ internal sealed class CrrTable
             $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) " +
             $"SELECT ?2 + j.key, c.column2, 1, ?3, 0, ?4 + j.key * {SeqsPerInsertedRow} + c.column1 FROM json_each(?1) j CROSS JOIN ({ColumnPositions()}) c";
         ReadNewRowsSql = BuildReadNewRowsSql();
-        foreach (var column in ValueColumns)
+        for (var i = 0; i < ValueColumns.Count; i++)
         {
-            _readValueSql[column] = $"SELECT {Id(column)} FROM {Id(Name)} WHERE {KeyMatchParams()}";
-            _upsertValueSql[column] = BuildUpsertValueSql(column);
+            _readValueSql[ValueColumns[i]] = $"SELECT {Id(ValueColumns[i])} FROM {Id(Name)} WHERE {KeyMatchParams()}";
+            _valueColumnIndexes[ValueColumns[i]] = i;
         }
     }
 
@@ -150,20 +150,47 @@ internal sealed class CrrTable
     /// <summary>Reads one column of a row by primary key.</summary>
     public string ReadValueSql(string column) => _readValueSql[column];
 
-    /// <summary>Writes one column of a row, creating the row when it does not exist.</summary>
-    public string UpsertValueSql(string column) => _upsertValueSql[column];
+    /// <summary>The position of a value column in <see cref="ValueColumns"/>.</summary>
+    public int ValueColumnIndex(string column) => _valueColumnIndexes[column];
+
+    /// <summary>
+    /// Writes some columns of a row (by position in <see cref="ValueColumns"/>, ascending), creating the row when it
+    /// does not exist: the key values, then the columns' values, as parameters.
+    /// </summary>
+    public string UpsertValuesSql(IReadOnlyList<int> columns)
+    {
+        // Keyed by the set of columns; tables of more than 64 columns build their statement each time.
+        var mask = 0UL;
+        foreach (var column in columns)
+        {
+            mask |= column < 64 ? 1UL << column : 0;
+        }
+
+        var cacheable = ValueColumns.Count <= 64;
+        if (cacheable && _upsertValuesSql.TryGetValue(mask, out var cached))
+        {
+            return cached;
+        }
+
+        var names = columns.Select(i => Id(ValueColumns[i])).ToList();
+        var keyList = string.Join(", ", KeyColumns.Select(Id));
+        var parameters = string.Join(", ", Enumerable.Range(1, KeyColumns.Count + names.Count).Select(i => $"?{i}"));
+        var sql = $"INSERT INTO {Id(Name)} ({keyList}, {string.Join(", ", names)}) VALUES ({parameters}) " +
+                  $"ON CONFLICT ({keyList}) DO UPDATE SET {string.Join(", ", names.Select(c => $"{c} = excluded.{c}"))}";
+        if (cacheable)
+        {
+            _upsertValuesSql[mask] = sql;
+        }
+
+        return sql;
+    }
 
     private readonly (byte[] Utf8, string Name)[] _columnNamesUtf8;
     private readonly Dictionary<string, string> _readValueSql = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, string> _upsertValueSql = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _valueColumnIndexes = new(StringComparer.OrdinalIgnoreCase);
 
-    private string BuildUpsertValueSql(string column)
-    {
-        var keyList = string.Join(", ", KeyColumns.Select(Id));
-        var keyParams = string.Join(", ", KeyColumns.Select((_, i) => $"?{i + 1}"));
-        return $"INSERT INTO {Id(Name)} ({keyList}, {Id(column)}) VALUES ({keyParams}, ?{KeyColumns.Count + 1}) " +
-               $"ON CONFLICT ({keyList}) DO UPDATE SET {Id(column)} = excluded.{Id(column)}";
-    }
+    // Column sets seen so far, by bit mask: a table's merges write few distinct sets (usually all columns, or one).
+    private readonly Dictionary<ulong, string> _upsertValuesSql = [];
 
     /// <summary>The clock table, the pk lookup table and their indexes (cr-sqlite's layout).</summary>
     public IEnumerable<string> MetadataDdl()
