@@ -33,6 +33,9 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private CrdtStore? _store;
     private ReaderPool? _readers;
     private SubscriptionManager? _subscriptions;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _walMaintenance = Task.CompletedTask;
+    private int _disposed;
 
     /// <param name="meterFactory">Where the node's instruments (meter <see cref="CorrosionMeter.Name"/>) are created; without one the node owns its meter.</param>
     public CorrosionNode(IOptions<CorrosionOptions> options, ILogger<CorrosionNode>? logger = null, TimeProvider? time = null, IMeterFactory? meterFactory = null)
@@ -131,6 +134,8 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             _readers = readers;
             _store = store;
             _tableNames = TableNames(store);
+            TruncateWalIfOverThreshold(store);
+            _walMaintenance = KeepWalSmallAsync(_stopping.Token);
         }
         finally
         {
@@ -500,8 +505,75 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         public static RowCounts None { get; } = new(false, 0, 0, TimeSpan.Zero, [], []);
     }
 
+    /// <summary>
+    /// Truncates the write-ahead log when it outgrew <see cref="CorrosionOptions.WalThresholdBytes"/>: at start (a
+    /// crash leaves the log behind), then every <see cref="CorrosionOptions.WalCheckInterval"/>. It takes the writer,
+    /// so it runs rarely.
+    /// </summary>
+    private async Task KeepWalSmallAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.WalCheckInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (_store is { } store)
+                    {
+                        TruncateWalIfOverThreshold(store);
+                    }
+                }
+                catch (Exception ex) when (ex is SqliteException or IOException)
+                {
+                    Log.WalTruncateFailed(_logger, ex);
+                }
+                finally
+                {
+                    ExitWrite(held);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Called with the writer held.</summary>
+    private void TruncateWalIfOverThreshold(CrdtStore store)
+    {
+        var wal = new FileInfo(_options.DatabasePath + "-wal");
+        if (!wal.Exists || wal.Length <= _options.WalThresholdBytes)
+        {
+            return;
+        }
+
+        var megabytes = wal.Length / (1024.0 * 1024.0);
+        var started = Stopwatch.GetTimestamp();
+        if (store.TruncateWal())
+        {
+            var took = Stopwatch.GetElapsedTime(started);
+            _metrics.WalTruncated(took);
+            Log.WalTruncated(_logger, megabytes, _options.WalThresholdBytes / (1024 * 1024), took.TotalSeconds);
+        }
+        else
+        {
+            _metrics.WalTruncateBusy();
+            Log.WalTruncateBusy(_logger, megabytes, _options.WalCheckInterval);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _walMaintenance.ConfigureAwait(false);
+
         // Matchers read through the reader pool: stop them before it closes.
         var subscriptions = Interlocked.Exchange(ref _subscriptions, null);
         if (subscriptions is not null)
@@ -526,6 +598,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         {
             ExitWrite(held);
             _metrics.Dispose();
+            _stopping.Dispose();
         }
     }
 }

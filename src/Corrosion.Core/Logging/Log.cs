@@ -56,6 +56,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, EventName = "SubscriptionClientFellBehind", Level = LogLevel.Warning, Message = "a client of subscription {Id} fell behind ({Capacity} events buffered) and was disconnected")]
     public static partial void SubscriptionClientFellBehind(ILogger logger, Guid id, int capacity);
 
+    [LoggerMessage(EventId = 1018, EventName = "WalTruncated", Level = LogLevel.Information, Message = "truncated the write-ahead log ({Megabytes:0.#} MB, over the threshold of {Threshold} MB) in {Seconds:0.###}s")]
+    public static partial void WalTruncated(ILogger logger, double megabytes, long threshold, double seconds);
+
+    [LoggerMessage(EventId = 1019, EventName = "WalTruncateBusy", Level = LogLevel.Warning, Message = "could not truncate the write-ahead log ({Megabytes:0.#} MB): readers kept it busy for the busy timeout; trying again in {Interval}")]
+    public static partial void WalTruncateBusy(ILogger logger, double megabytes, TimeSpan interval);
+
+    [LoggerMessage(EventId = 1020, EventName = "WalTruncateFailed", Level = LogLevel.Error, Message = "could not check or truncate the write-ahead log")]
+    public static partial void WalTruncateFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 1016, EventName = "SubscriptionsFellBehindFeed", Level = LogLevel.Warning, Message = "subscriptions fell behind the change feed; re-running every subscription's whole query")]
     public static partial void SubscriptionsFellBehindFeed(ILogger logger);
 }

@@ -24,6 +24,8 @@ internal sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _changesCommitted;
     private readonly Histogram<double> _poolQueue;
     private readonly Histogram<double> _poolExecution;
+    private readonly Histogram<double> _walTruncate;
+    private readonly Counter<long> _walTruncateBusy;
 
     public NodeMetrics(IMeterFactory? meterFactory, CorrosionNode node)
     {
@@ -34,6 +36,8 @@ internal sealed class NodeMetrics : IDisposable
         var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = PoolBuckets };
         _poolQueue = _meter.CreateHistogram("corro.sqlite.pool.queue.seconds", "s", "Time waiting for a SQLite connection, by queue (read or write).", advice: advice);
         _poolExecution = _meter.CreateHistogram("corro.sqlite.pool.execution.seconds", "s", "Time a SQLite connection was held, by queue (read or write).", advice: advice);
+        _walTruncate = _meter.CreateHistogram("corro.db.wal.truncate.seconds", "s", "Time to checkpoint and truncate a write-ahead log that outgrew perf.wal_threshold_mb.", advice: advice);
+        _walTruncateBusy = _meter.CreateCounter<long>("corro.db.wal.truncate.busy", "{attempt}", "Truncations of the write-ahead log that readers kept from finishing.");
 
         var version = BuildVersion();
         _meter.CreateObservableGauge("corro.build.info", () => new Measurement<long>(1, new KeyValuePair<string, object?>("version", version)), description: "Always 1; the version label names the running build.");
@@ -68,6 +72,10 @@ internal sealed class NodeMetrics : IDisposable
             }
         }
     }
+
+    public void WalTruncated(TimeSpan took) => _walTruncate.Record(took.TotalSeconds);
+
+    public void WalTruncateBusy() => _walTruncateBusy.Add(1);
 
     public void WriteQueued(long startedTimestamp, long acquiredTimestamp) =>
         _poolQueue.Record(Stopwatch.GetElapsedTime(startedTimestamp, acquiredTimestamp).TotalSeconds, QueueWrite);

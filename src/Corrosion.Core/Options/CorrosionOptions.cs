@@ -32,4 +32,14 @@ public sealed class CorrosionOptions
 
     /// <summary>Changes per changeset chunk when reading a version back (cr-sqlite keeps big versions in pieces).</summary>
     public int MaxChangesPerChunk { get; set; } = 1000;
+
+    /// <summary>
+    /// <c>perf.wal_threshold_mb</c> (in bytes here): a write-ahead log file larger than this is checkpointed and
+    /// truncated, when the node opens and then every <see cref="WalCheckInterval"/>. SQLite's own checkpoints copy
+    /// the log back but never shrink its file, which heavy writes can leave gigabytes long.
+    /// </summary>
+    public long WalThresholdBytes { get; set; } = 5120L * 1024 * 1024;
+
+    /// <summary>How often the write-ahead log's size is checked against <see cref="WalThresholdBytes"/>.</summary>
+    public TimeSpan WalCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -38,6 +38,16 @@ internal sealed class CorrosionOptionsValidator : IValidateOptions<CorrosionOpti
             failures.Add($"db.subscription_client_buffer_size: must be at least 1, got {options.SubscriptionClientBufferSize}");
         }
 
+        if (options.WalThresholdBytes < 0)
+        {
+            failures.Add($"perf.wal_threshold_mb: must not be negative, got {options.WalThresholdBytes / (1024 * 1024)}");
+        }
+
+        if (options.WalCheckInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"db.wal_check_interval: must be positive, got {options.WalCheckInterval}");
+        }
+
         foreach (var path in options.SchemaPaths)
         {
             if (string.IsNullOrWhiteSpace(path))

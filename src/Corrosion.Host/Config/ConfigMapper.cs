@@ -16,6 +16,7 @@ internal static class ConfigMapper
         options.SchemaPaths = [.. config.Db.SchemaPaths];
         options.SubscriptionsPath = config.Db.SubscriptionsPath;
         options.CacheSizeKib = config.Db.CacheSizeKib;
+        options.WalThresholdBytes = config.Perf.WalThresholdMb * 1024 * 1024;
     }
 
     /// <summary><c>api.authz.bearer-token</c> onto the HTTP API's <see cref="HttpApiOptions"/>.</summary>

@@ -484,6 +484,18 @@ public sealed class ConfigParserTests
         options.SchemaPaths.Should().Equal("/etc/corrosion/schema");
         options.SubscriptionsPath.Should().BeNull();
         options.CacheSizeKib.Should().Be(-1048576);
+        options.WalThresholdBytes.Should().Be(5120L * 1024 * 1024, "perf.wal_threshold_mb defaults to 5120");
+    }
+
+    [Fact]
+    public void Wal_threshold_maps_onto_corrosion_options_in_bytes()
+    {
+        var config = ConfigLoader.Parse(Minimal + "\n[perf]\nwal_threshold_mb = 64\n", "t.toml");
+        var options = new CorrosionOptions();
+
+        ConfigMapper.Apply(config, options);
+
+        options.WalThresholdBytes.Should().Be(64L * 1024 * 1024);
     }
 
     [Fact]
