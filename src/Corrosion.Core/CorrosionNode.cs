@@ -7,6 +7,7 @@ using Corrosion.Options;
 using Corrosion.Schema;
 using Corrosion.Storage;
 using Corrosion.Subscriptions;
+using Corrosion.Tracing;
 using Corrosion.Updates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,6 +27,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ChangeFeed _feed = new();
     private readonly NodeMetrics _metrics;
+    private readonly NodeTracing _tracing = new();
     private readonly Lock _rowCountsGate = new();
     private RowCounts _rowCounts = RowCounts.None;
     private string[] _tableNames = [];
@@ -48,6 +50,9 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     /// <summary>The node's instruments; gossip and HTTP add theirs to the same meter.</summary>
     internal NodeMetrics Metrics => _metrics;
+
+    /// <summary>The node's activity source (<see cref="CorrosionActivitySource.Name"/>); gossip starts its spans on it.</summary>
+    internal NodeTracing Tracing => _tracing;
 
     /// <summary>Opens a node without dependency injection: the database, then the schema files.</summary>
     public static async Task<CorrosionNode> OpenAsync(CorrosionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
@@ -199,25 +204,35 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             throw new StatementException(0, string.Empty, "at least 1 statement is required");
         }
 
+        using var activity = _tracing.StartTransaction(statements.Count);
         var started = Stopwatch.GetTimestamp();
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var store = Store;
-            var (results, changeset) = store.Execute(statements, cancellationToken);
-            if (changeset is not null)
+            var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                Log.TransactionCommitted(_logger, changeset.Version, changeset.Changes.Count);
-                Interlocked.Increment(ref _dataVersion);
-                _metrics.Committed(changeset, local: true);
-                _feed.Publish(new CommittedChanges(changeset, IsLocal: true, changeset.Changes.Select(c => c.Table).ToHashSet(StringComparer.OrdinalIgnoreCase)));
-            }
+                var store = Store;
+                var (results, changeset) = store.Execute(statements, cancellationToken);
+                if (changeset is not null)
+                {
+                    Log.TransactionCommitted(_logger, changeset.Version, changeset.Changes.Count);
+                    Interlocked.Increment(ref _dataVersion);
+                    _metrics.Committed(changeset, local: true);
+                    _feed.Publish(new CommittedChanges(changeset, IsLocal: true, changeset.Changes.Select(c => c.Table).ToHashSet(StringComparer.OrdinalIgnoreCase)));
+                }
 
-            return new TransactionResult(results, Stopwatch.GetElapsedTime(started), changeset?.Version, store.ActorId);
+                NodeTracing.Committed(activity, store.ActorId, results, changeset);
+                return new TransactionResult(results, Stopwatch.GetElapsedTime(started), changeset?.Version, store.ActorId);
+            }
+            finally
+            {
+                ExitWrite(held);
+            }
         }
-        finally
+        catch (Exception ex) when (activity is not null)
         {
-            ExitWrite(held);
+            NodeTracing.Failed(activity, ex);
+            throw;
         }
     }
 
@@ -227,7 +242,21 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         _ = Store;
         var readers = _readers!;
         var started = Stopwatch.GetTimestamp();
-        var connection = await readers.RentAsync(cancellationToken).ConfigureAwait(false);
+
+        // The span lasts until the result is disposed, so it covers reading the rows.
+        var activity = _tracing.StartQuery();
+        SqliteConnection connection;
+        try
+        {
+            connection = await readers.RentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            NodeTracing.Failed(activity, ex);
+            activity.Dispose();
+            throw;
+        }
+
         SqliteStatement? prepared = null;
         try
         {
@@ -267,16 +296,26 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             var columnTypes = Enumerable.Range(0, prepared.ColumnCount).Select(prepared.ColumnDeclaredType).ToArray();
             var owned = prepared;
             prepared = null;
+            activity?.SetTag("corrosion.columns", columns.Length);
             return new QueryResult(owned, connection, columns, columnTypes, hasRow, Stopwatch.GetElapsedTime(started), () =>
             {
                 owned.Dispose();
                 readers.Return(connection);
-            });
+            })
+            {
+                Activity = activity,
+            };
         }
-        catch
+        catch (Exception ex)
         {
             prepared?.Dispose();
             readers.Return(connection);
+            if (activity is not null)
+            {
+                NodeTracing.Failed(activity, ex);
+                activity.Dispose();
+            }
+
             throw;
         }
     }
@@ -329,27 +368,37 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     public async Task<ApplyResult> ApplyChangesetsAsync(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changesets);
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = _tracing.StartApply(changesets);
         try
         {
-            var (result, committed) = Store.Apply(changesets, cancellationToken);
-            Log.ChangesetsApplied(_logger, result.AppliedVersions, result.ImpactedChanges, result.BufferedChunks, result.SkippedVersions);
-            if (result.AppliedVersions > 0 || result.BufferedChunks > 0)
+            var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                Interlocked.Increment(ref _dataVersion);
-            }
+                var (result, committed) = Store.Apply(changesets, cancellationToken);
+                Log.ChangesetsApplied(_logger, result.AppliedVersions, result.ImpactedChanges, result.BufferedChunks, result.SkippedVersions);
+                if (result.AppliedVersions > 0 || result.BufferedChunks > 0)
+                {
+                    Interlocked.Increment(ref _dataVersion);
+                }
 
-            foreach (var changes in committed)
+                foreach (var changes in committed)
+                {
+                    _metrics.Committed(changes.Changeset, local: false);
+                    _feed.Publish(changes);
+                }
+
+                NodeTracing.Applied(activity, result);
+                return result;
+            }
+            finally
             {
-                _metrics.Committed(changes.Changeset, local: false);
-                _feed.Publish(changes);
+                ExitWrite(held);
             }
-
-            return result;
         }
-        finally
+        catch (Exception ex) when (activity is not null)
         {
-            ExitWrite(held);
+            NodeTracing.Failed(activity, ex);
+            throw;
         }
     }
 
@@ -599,6 +648,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             ExitWrite(held);
             _metrics.Dispose();
             _stopping.Dispose();
+            _tracing.Dispose();
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Corrosion.Tracing;
 using Corrosion.Storage;
 
 namespace Corrosion;
@@ -15,6 +17,7 @@ public sealed class QueryResult : IAsyncDisposable
     private bool _hasPendingRow;
     private bool _done;
     private bool _disposed;
+    private long _rowsRead;
 
     internal QueryResult(SqliteStatement statement, SqliteConnection connection, IReadOnlyList<string> columns, IReadOnlyList<string?> columnTypes, bool hasFirstRow, TimeSpan elapsed, Action release)
     {
@@ -38,6 +41,9 @@ public sealed class QueryResult : IAsyncDisposable
 
     /// <summary>Time to prepare and run the query to its first row (not counting reading every row).</summary>
     public TimeSpan Elapsed { get; }
+
+    /// <summary>The query's span (<see cref="CorrosionActivitySource.Query"/>), ended on dispose; null when untraced.</summary>
+    internal Activity? Activity { get; init; }
 
     /// <summary>
     /// Reads the rows. Row ids count from 1. An error mid-stream (SQLite's, or cancellation) is thrown from the
@@ -67,12 +73,16 @@ public sealed class QueryResult : IAsyncDisposable
                 catch (SqliteException) when (cancellationToken.IsCancellationRequested)
                 {
                     _done = true;
-                    throw new OperationCanceledException(cancellationToken);
+                    var cancelled = new OperationCanceledException(cancellationToken);
+                    NodeTracing.Failed(Activity, cancelled);
+                    throw cancelled;
                 }
                 catch (SqliteException ex)
                 {
                     _done = true;
-                    throw new StatementException(0, _statement.Sql, ex.Message, ex);
+                    var failed = new StatementException(0, _statement.Sql, ex.Message, ex);
+                    NodeTracing.Failed(Activity, failed);
+                    throw failed;
                 }
             }
 
@@ -83,7 +93,8 @@ public sealed class QueryResult : IAsyncDisposable
                 values[i] = _statement.GetValue(i);
             }
 
-            yield return new QueryRow(++rowId, values);
+            _rowsRead = ++rowId;
+            yield return new QueryRow(rowId, values);
 
             // Let other work run between batches of rows on a busy stream.
             if ((rowId & 1023) == 0)
@@ -99,6 +110,11 @@ public sealed class QueryResult : IAsyncDisposable
         {
             _disposed = true;
             _release();
+            if (Activity is { } activity)
+            {
+                activity.SetTag("corrosion.rows", _rowsRead);
+                activity.Dispose();
+            }
         }
 
         return ValueTask.CompletedTask;

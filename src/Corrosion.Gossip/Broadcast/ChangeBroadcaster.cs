@@ -1,10 +1,13 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Threading.Channels;
 using Corrosion.Crdt;
 using Corrosion.Gossip.Protocol;
+using Corrosion.Gossip.Tracing;
 using Corrosion.Gossip.Transport;
+using Corrosion.Tracing;
 using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Gossip.Broadcast;
@@ -52,6 +55,9 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
         _random = random;
         _logger = logger;
     }
+
+    /// <summary>Where received broadcasts are traced (the engine's source; none outside a cluster node).</summary>
+    internal ActivitySource? Tracing { get; init; }
 
     public long FramesSent => Interlocked.Read(ref _sent);
 
@@ -124,6 +130,7 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
 
         var hops = payload.Span[0];
         var changeset = ChangesetCodec.Decode(new ReadOnlySequence<byte>(payload[1..]));
+        using var activity = GossipTracing.StartBroadcastReceive(Tracing, from, changeset, hops);
         ApplyResult result;
         try
         {
@@ -131,12 +138,15 @@ public sealed partial class ChangeBroadcaster : IAsyncDisposable
         }
         catch (CorrosionException ex)
         {
+            NodeTracing.Failed(activity, ex);
             Log.BroadcastRefused(_logger, changeset.ActorId.ToString(), changeset.Version, from.ToString() ?? "?", ex.Message);
             return;
         }
 
         var isNews = result.AppliedVersions > 0 || result.BufferedChunks > 0;
-        if (isNews && hops + 1 < _options.MaxHops)
+        var forward = isNews && hops + 1 < _options.MaxHops;
+        activity?.SetTag("corrosion.broadcast.forwarded", forward);
+        if (forward)
         {
             var forwarded = new byte[payload.Length];
             payload.CopyTo(forwarded);

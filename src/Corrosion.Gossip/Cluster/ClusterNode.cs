@@ -26,6 +26,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     private readonly SwimMembership _membership;
     private readonly ChangeBroadcaster _broadcaster;
     private readonly GossipMetrics? _metrics;
+    private readonly ActivitySource? _tracing;
     private CancellationTokenSource? _stop;
     private Task? _loops;
     private long _syncChangesetsReceived;
@@ -37,6 +38,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
         // Metrics go to the engine's meter, so one listener sees the node and its cluster layer together.
         _metrics = node is CorrosionNode engine ? new GossipMetrics(engine.Metrics.Meter) : null;
+
+        // Spans go to the engine's activity source for the same reason (and end with it).
+        _tracing = (node as CorrosionNode)?.Tracing.Source;
         _transport = _metrics is null ? transport : new MeteredPeerTransport(transport, _metrics);
         transport = _transport;
         _options = options;
@@ -46,7 +50,10 @@ public sealed partial class ClusterNode : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ClusterNode>();
         _membership = new SwimMembership(transport, options.Swim, node.ActorId, time, random, loggerFactory.CreateLogger<SwimMembership>(), store);
         _broadcaster = new ChangeBroadcaster(
-            node, transport, LivePeers, options.Broadcast, random, loggerFactory.CreateLogger<ChangeBroadcaster>(), time, options.Transport.IdleTimeout);
+            node, transport, LivePeers, options.Broadcast, random, loggerFactory.CreateLogger<ChangeBroadcaster>(), time, options.Transport.IdleTimeout)
+        {
+            Tracing = _tracing,
+        };
         if (_metrics is not null)
         {
             _membership.Metrics = _metrics;
@@ -72,7 +79,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     {
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
         _stop = new CancellationTokenSource();
-        var dispatcher = new PeerStreamDispatcher(_transport, new SyncSession(_node) { Metrics = _metrics }, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
+        var dispatcher = new PeerStreamDispatcher(_transport, new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing }, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
         _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(_stop.Token));
     }
 
@@ -96,7 +103,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
     private async Task SyncLoopAsync(CancellationToken stoppingToken)
     {
         var backoff = _options.MinSyncBackoff;
-        var session = new SyncSession(_node) { Metrics = _metrics };
+        var session = new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing };
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -4,7 +4,9 @@ using System.IO.Pipelines;
 using Corrosion.Crdt;
 using Corrosion.Gossip.Metrics;
 using Corrosion.Gossip.Protocol;
+using Corrosion.Gossip.Tracing;
 using Corrosion.Gossip.Transport;
+using Corrosion.Tracing;
 
 namespace Corrosion.Gossip.Sync;
 
@@ -28,14 +30,26 @@ public sealed class SyncSession
     /// <summary>Where the changes sent and received are counted (none outside a metered cluster node).</summary>
     internal GossipMetrics? Metrics { get; init; }
 
+    /// <summary>Where the session's span is started (the engine's source; none outside a cluster node).</summary>
+    internal ActivitySource? Tracing { get; init; }
+
     /// <summary>Client side: opens the exchange by sending our state first.</summary>
     public async Task<SyncResult> RunAsClientAsync(IPeerConnection connection, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
-        await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
-        var peer = await ReadStateAsync(connection.Transport.Input, cancellationToken).ConfigureAwait(false);
-        return await ExchangeAsync(connection, local, peer, started, cancellationToken).ConfigureAwait(false);
+        using var activity = GossipTracing.StartSync(Tracing, ActivityKind.Client, connection.RemoteEndPoint);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
+            await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
+            var peer = await ReadStateAsync(connection.Transport.Input, cancellationToken).ConfigureAwait(false);
+            return await ExchangeAsync(connection, local, peer, started, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            NodeTracing.Failed(activity, ex);
+            throw;
+        }
     }
 
     /// <summary>Server side of a stream whose first frame is the client's sync state.</summary>
@@ -48,24 +62,38 @@ public sealed class SyncSession
     /// <summary>Server side: the client's state frame was already read by the dispatcher.</summary>
     public async Task<SyncResult> RunAsServerAsync(IPeerConnection connection, SyncState peer, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
-        await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
-        return await ExchangeAsync(connection, local, peer, started, cancellationToken).ConfigureAwait(false);
+        using var activity = GossipTracing.StartSync(Tracing, ActivityKind.Server, connection.RemoteEndPoint);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
+            await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
+            return await ExchangeAsync(connection, local, peer, started, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            NodeTracing.Failed(activity, ex);
+            throw;
+        }
     }
 
-    private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState peer, long started, CancellationToken cancellationToken)
+    private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState peer, long started, Activity? activity, CancellationToken cancellationToken)
     {
+        activity?.SetTag("corrosion.peer.actor_id", peer.ActorId.ToString());
         var send = SendMissingAsync(connection.Transport.Output, local, peer, cancellationToken);
         var receive = ReceiveAsync(connection.Transport.Input, cancellationToken);
         await Task.WhenAll(send, receive).ConfigureAwait(false);
         var (received, changes) = await receive.ConfigureAwait(false);
-        return new SyncResult(peer.ActorId, await send.ConfigureAwait(false), received, changes, Stopwatch.GetElapsedTime(started));
+        var (sent, changesSent) = await send.ConfigureAwait(false);
+        var result = new SyncResult(peer.ActorId, sent, received, changes, Stopwatch.GetElapsedTime(started));
+        GossipTracing.Synced(activity, result, changesSent);
+        return result;
     }
 
-    private async Task<int> SendMissingAsync(PipeWriter output, SyncState local, SyncState peer, CancellationToken cancellationToken)
+    private async Task<(int Changesets, int Changes)> SendMissingAsync(PipeWriter output, SyncState local, SyncState peer, CancellationToken cancellationToken)
     {
         var sent = 0;
+        var changes = 0;
         foreach (var (actor, version) in SyncPlanner.VersionsToSend(local, peer, _maxVersionsPerSession))
         {
             foreach (var changeset in await _node.ReadChangesetsAsync(actor, version, cancellationToken).ConfigureAwait(false))
@@ -75,6 +103,7 @@ public sealed class SyncSession
                 FrameCodec.Write(output, (byte)PeerFrameType.SyncChangeset, buffer.WrittenSpan);
                 Metrics?.SyncChangesetSent(changeset.Changes.Count, buffer.WrittenCount);
                 sent++;
+                changes += changeset.Changes.Count;
                 if (sent % 32 == 0)
                 {
                     await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -84,7 +113,7 @@ public sealed class SyncSession
 
         FrameCodec.Write(output, (byte)PeerFrameType.SyncDone, ReadOnlySpan<byte>.Empty);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return sent;
+        return (sent, changes);
     }
 
     private async Task<(int Changesets, int Changes)> ReceiveAsync(PipeReader input, CancellationToken cancellationToken)

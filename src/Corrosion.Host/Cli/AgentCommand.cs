@@ -142,6 +142,10 @@ internal static class AgentCommand
             }
 
             prometheus?.LogStarted(logger);
+            if (config.Telemetry.OpenTelemetry is { } openTelemetry)
+            {
+                TracingSetup.LogStarted(app.Services, openTelemetry, logger);
+            }
         });
         return app;
     }

@@ -26,6 +26,13 @@ internal static class AgentServices
         {
             services.AddCorrosionMetrics();
         }
+
+        // Traces are exported only when telemetry.open-telemetry is set; otherwise no SDK listens to the engine's spans.
+        if (config.Telemetry.OpenTelemetry is { } openTelemetry)
+        {
+            services.AddCorrosionTracing(openTelemetry);
+        }
+
         services.Configure<AdminSocketOptions>(o => o.Path = config.Admin.Path);
         services.AddSingleton<AdminCommandHandler>();
         services.AddHostedService<AdminSocketService>();

@@ -381,7 +381,14 @@ internal static class ConfigParser
             {
                 if (table.Table("exporter") is { } exporter)
                 {
-                    config.OpenTelemetry = new OpenTelemetryConfig { ExporterEndpoint = exporter.RequiredString("endpoint") };
+                    var endpoint = exporter.RequiredString("endpoint");
+                    Uri? uri = null;
+                    if (endpoint.Length > 0 && !OpenTelemetryConfig.TryParseEndpoint(endpoint, out uri))
+                    {
+                        exporter.Problem(exporter.Take("endpoint") is var (_, node) ? node.Line : exporter.Line, "endpoint", $"'{endpoint}' is not a host:port or an http(s):// URL");
+                    }
+
+                    config.OpenTelemetry = new OpenTelemetryConfig { ExporterEndpoint = endpoint, ExporterUri = uri };
                 }
                 else
                 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Host.Logging;
 
-/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4016 (4013 PgNotAvailable and 4014 PrometheusNotAvailable are retired).</summary>
+/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4017 (4013 PgNotAvailable and 4014 PrometheusNotAvailable are retired).</summary>
 internal static partial class Log
 {
     [LoggerMessage(4000, LogLevel.Information, "Starting Corrosion Agent v{Version}", EventName = "StartingAgent")]
@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(4015, LogLevel.Information, "Starting Prometheus metrics exporter on tcp/{Address}", EventName = "StartingPrometheus")]
     public static partial void StartingPrometheus(ILogger logger, string address);
+
+    [LoggerMessage(4016, LogLevel.Information, "Exporting traces over OTLP ({Protocol}) to {Endpoint} (from {Source})", EventName = "StartingOpenTelemetry")]
+    public static partial void StartingOpenTelemetry(ILogger logger, string protocol, string endpoint, string source);
 }

@@ -273,6 +273,45 @@ public sealed class ConfigParserTests
         ConfigLoader.Parse(toml, "t.toml").Telemetry.OpenTelemetry!.FromEnv.Should().BeTrue();
     }
 
+    [Theory]
+    [InlineData("10.0.0.0:9999", "http://10.0.0.0:9999/")]
+    [InlineData("collector.internal:4317", "http://collector.internal:4317/")]
+    [InlineData("[::1]:4317", "http://[::1]:4317/")]
+    [InlineData("http://127.0.0.1:4317", "http://127.0.0.1:4317/")]
+    [InlineData("https://otel.example.com", "https://otel.example.com/")]
+    public void Open_telemetry_exporter_endpoint_is_a_url_and_host_port_gets_http(string endpoint, string expected)
+    {
+        var toml = Minimal + $"\n[telemetry]\nopen-telemetry.exporter = {{ endpoint = \"{endpoint}\" }}";
+
+        var otel = ConfigLoader.Parse(toml, "t.toml").Telemetry.OpenTelemetry!;
+
+        otel.FromEnv.Should().BeFalse();
+        otel.ExporterEndpoint.Should().Be(endpoint);
+        otel.ExporterUri!.ToString().Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("collector")]
+    [InlineData("10.0.0.0")]
+    [InlineData(":4317")]
+    [InlineData("collector:")]
+    [InlineData("collector:0")]
+    [InlineData("collector:65536")]
+    [InlineData("collector:43x7")]
+    [InlineData("::1:4317")]
+    [InlineData("not a host:4317")]
+    [InlineData("ftp://collector:4317")]
+    [InlineData("http://")]
+    public void Open_telemetry_exporter_endpoint_that_is_not_host_port_or_url_is_refused_naming_the_key(string endpoint)
+    {
+        var toml = Minimal + $"\n[telemetry]\nopen-telemetry.exporter = {{ endpoint = \"{endpoint}\" }}";
+
+        var act = () => ConfigLoader.Parse(toml, "t.toml");
+
+        act.Should().Throw<ConfigException>().Which.Problems.Should()
+            .Equal($"config t.toml:8: telemetry.open-telemetry.exporter.endpoint: '{endpoint}' is not a host:port or an http(s):// URL");
+    }
+
     private const string Minimal = """
         [db]
         path = "x.db"
