@@ -86,7 +86,13 @@ public sealed partial class ClusterNode : IAsyncDisposable
         await _membership.StopAsync(cancellationToken).ConfigureAwait(false);
         if (_loops is not null)
         {
-            await _loops.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // As for membership: the token bounds the wait, it does not turn a stop into a failure. The loops end
+            // on _stop; DisposeAsync still runs and releases what they hold.
+            var finished = await Task.WhenAny(_loops, Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken)).ConfigureAwait(false);
+            if (finished == _loops)
+            {
+                await _loops.ConfigureAwait(false);
+            }
         }
     }
 
