@@ -93,6 +93,12 @@ public sealed partial class ClusterNode : IAsyncDisposable
             {
                 await _loops.ConfigureAwait(false);
             }
+            else
+            {
+                // Seen once on a 4-node agent cluster stopped all at once (not reproduced since): name it, so the
+                // next occurrence says which part of the stop ran out of time.
+                Log.LoopsStillRunningAtStopDeadline(_logger);
+            }
         }
     }
 
@@ -160,5 +166,8 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 2401, EventName = "SyncFailed", Level = LogLevel.Debug, Message = "sync round failed: {Reason}")]
         public static partial void SyncFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while the broadcast, peer-stream or sync loop was still running; stopping without waiting for them")]
+        public static partial void LoopsStillRunningAtStopDeadline(ILogger logger);
     }
 }
