@@ -41,10 +41,11 @@ public sealed class StopDeadlineTests : IDisposable
         var portA = ((IPEndPoint)a.LocalEndPoint!).Port;
         await using var b = Service(nodeB, $"127.0.0.1:{portA}");
         await b.StartAsync(cts.Token);
+        // Both ways: a learns of b from b's announce before b hears back, and a leave goes only to members b knows.
         await Eventually.UntilAsync(
-            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId)),
+            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId) && b.Members.Active.Any(m => m.Member.Id == nodeA.ActorId)),
             TimeSpan.FromSeconds(30),
-            "a sees b alive");
+            "a and b see each other alive");
 
         var stop = () => b.StopAsync(new CancellationToken(canceled: true));
 
