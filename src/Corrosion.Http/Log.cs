@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Http;
 
-/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; ids 3100-3199 are the PostgreSQL wire listener's (Log.PgWire.cs); the next free id is 3012.</summary>
+/// <summary>The HTTP API's log messages. Event ids 3000-3999 belong to Corrosion.Http; ids 3100-3199 are the PostgreSQL wire listener's (Log.PgWire.cs); the next free id is 3013.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 3000, EventName = "RequestRefused", Level = LogLevel.Debug,
@@ -52,4 +52,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3011, EventName = "StreamReaderLagged", Level = LogLevel.Warning,
         Message = "{Path}: the client fell behind and was disconnected: {Reason}")]
     public static partial void StreamReaderLagged(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 3012, EventName = "StreamEndedForShutdown", Level = LogLevel.Debug,
+        Message = "{Method} {Path}: stream ended because the application is stopping")]
+    public static partial void StreamEndedForShutdown(ILogger logger, string method, string path);
 }

@@ -5,8 +5,9 @@ namespace Corrosion.Subscriptions;
 
 /// <summary>
 /// One client of a subscription: the events captured when it joined (columns, rows and end-of-query, or the
-/// replayed changes), then a bounded channel of live changes. The matcher only ever calls <see cref="TryDeliver"/>,
-/// which never waits: when the channel is full the client is cut off and its stream ends with an error event.
+/// replayed changes), then a channel of live changes. The matcher only ever calls <see cref="TryDeliver"/>, which
+/// never waits: a client that still has its capacity's worth of earlier events unread when a commit's changes
+/// arrive is cut off and its stream ends with an error event.
 /// </summary>
 internal sealed class SubscriptionClient : ISubscription
 {
@@ -15,6 +16,7 @@ internal sealed class SubscriptionClient : ISubscription
     private readonly Action<SubscriptionClient> _leave;
     private readonly int _capacity;
     private string? _failure;
+    private int _waiting;
     private int _consumed;
     private int _disposed;
 
@@ -25,9 +27,10 @@ internal sealed class SubscriptionClient : ISubscription
         _initial = initial;
         _capacity = capacity;
         _leave = leave;
-        _live = Channel.CreateBounded<SubscriptionEvent>(new BoundedChannelOptions(capacity)
+        // Unbounded, but bounded in effect by TryDeliver: at most capacity events from earlier commits plus one
+        // commit's worth (which the matcher holds in memory anyway) are ever waiting.
+        _live = Channel.CreateUnbounded<SubscriptionEvent>(new UnboundedChannelOptions
         {
-            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
         });
@@ -37,16 +40,32 @@ internal sealed class SubscriptionClient : ISubscription
 
     public IReadOnlyList<string> Columns { get; }
 
-    /// <summary>Queues a live event; false (and the client is cut off) when its buffer is full.</summary>
-    public bool TryDeliver(SubscriptionEvent @event)
+    /// <summary>
+    /// Queues the changes of one commit (all or none); false, and the client is cut off, when it is behind: its
+    /// capacity's worth of earlier events is still unread. One commit alone can bring more events than the capacity
+    /// (a 20,000-row UPDATE); judging by the buffer filling up while they are queued cut off every client of the
+    /// table, however fast it read, and one that then resumed with ?from= found those changes already past the history.
+    /// </summary>
+    public bool TryDeliver(IReadOnlyList<SubscriptionEvent> events)
     {
-        if (_live.Writer.TryWrite(@event))
+        if (Volatile.Read(ref _waiting) >= _capacity)
         {
-            return true;
+            Fail($"subscription client fell behind: more than {_capacity} events were waiting to be read");
+            return false;
         }
 
-        Fail($"subscription client fell behind: more than {_capacity} events were waiting to be read");
-        return false;
+        foreach (var @event in events)
+        {
+            if (!_live.Writer.TryWrite(@event))
+            {
+                // Completed: the client left or was failed, and is being removed; nothing more to queue.
+                break;
+            }
+
+            Interlocked.Increment(ref _waiting);
+        }
+
+        return true;
     }
 
     /// <summary>Ends the stream after the events already queued, with an error event carrying <paramref name="message"/>.</summary>
@@ -72,6 +91,7 @@ internal sealed class SubscriptionClient : ISubscription
 
         await foreach (var @event in _live.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            Interlocked.Decrement(ref _waiting);
             yield return @event;
         }
 

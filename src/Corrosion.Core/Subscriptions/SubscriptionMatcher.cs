@@ -435,21 +435,17 @@ internal sealed class SubscriptionMatcher
                 _queryTime = elapsed;
             }
 
+            // Events are immutable: one list serves every client.
+            var events = _clients.Count == 0 ? [] : records.Select(r => (SubscriptionEvent)r.ToEvent()).ToList();
             for (var i = _clients.Count - 1; i >= 0; i--)
             {
-                var client = _clients[i];
-                foreach (var record in records)
+                if (!_clients[i].TryDeliver(events))
                 {
-                    if (!client.TryDeliver(record.ToEvent()))
+                    Log.SubscriptionClientFellBehind(_context.Logger, Id, _context.ClientBufferSize);
+                    _clients.RemoveAt(i);
+                    if (_clients.Count == 0)
                     {
-                        Log.SubscriptionClientFellBehind(_context.Logger, Id, _context.ClientBufferSize);
-                        _clients.RemoveAt(i);
-                        if (_clients.Count == 0)
-                        {
-                            _idleSince = _context.Time.GetUtcNow();
-                        }
-
-                        break;
+                        _idleSince = _context.Time.GetUtcNow();
                     }
                 }
             }

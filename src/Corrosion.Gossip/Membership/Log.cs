@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Gossip.Membership;
 
-/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2518).</summary>
+/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2519).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2500, EventName = "MemberStatusChanged", Level = LogLevel.Information, Message = "member {Actor} at {Address} is now {Status} (incarnation {Incarnation})")]
@@ -59,4 +59,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2517, EventName = "WildcardAddress", Level = LogLevel.Warning, Message = "advertising the wildcard address {Address} (set gossip.external_addr); peers will answer to the source address of this node's datagrams")]
     public static partial void WildcardAddress(ILogger logger, EndPoint address);
+
+    [LoggerMessage(EventId = 2518, EventName = "StopWaitAbandoned", Level = LogLevel.Information, Message = "stopped waiting for the graceful leave: the caller's stop deadline passed; the leave goes on until it is sent or LeaveTimeout passes")]
+    public static partial void StopWaitAbandoned(ILogger logger);
 }

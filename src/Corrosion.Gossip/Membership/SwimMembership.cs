@@ -190,7 +190,11 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Leaves the cluster gracefully and waits for the loop to end (or for <paramref name="cancellationToken"/>).</summary>
+    /// <summary>
+    /// Leaves the cluster gracefully and waits for the loop to end, or until <paramref name="cancellationToken"/>
+    /// fires: then it returns without waiting further (as <c>BackgroundService.StopAsync</c> does) and the leave goes
+    /// on, bounded by <see cref="SwimOptions.LeaveTimeout"/>. A failure of the loop itself is still thrown.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (_runTask is null || _runCts is null)
@@ -199,7 +203,19 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         }
 
         await _runCts.CancelAsync().ConfigureAwait(false);
-        await _runTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The token is the caller's stop deadline, not a reason to fail: a host whose shutdown budget was spent
+        // elsewhere (HTTP requests draining) hands over an already-cancelled token, and throwing here made the
+        // agent report its whole stop as failed and exit 1.
+        var finished = await Task.WhenAny(_runTask, Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken)).ConfigureAwait(false);
+        if (finished == _runTask)
+        {
+            await _runTask.ConfigureAwait(false);
+        }
+        else
+        {
+            Log.StopWaitAbandoned(_logger);
+        }
     }
 
     /// <summary>

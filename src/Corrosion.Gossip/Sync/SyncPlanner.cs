@@ -33,10 +33,15 @@ public static class SyncPlanner
                 wanted.AddRange(partials.Keys.Select(v => new InclusiveRange(v, v)));
             }
 
+            // The sources overlap: a version a peer is still receiving (by broadcast) is held in part and lies above
+            // its head, so it is in both the head range and the partial need; gaps can overlap too. Walking the ranges
+            // in order from a cursor plans each version once (a big version was sent twice in one session).
+            var next = 1L;
             foreach (var range in wanted.OrderBy(r => r.Start))
             {
-                for (var v = range.Start; v <= Math.Min(range.End, head); v++)
+                for (var v = Math.Max(range.Start, next); v <= Math.Min(range.End, head); v++)
                 {
+                    next = v + 1;
                     if (result.Count >= limit)
                     {
                         return result;

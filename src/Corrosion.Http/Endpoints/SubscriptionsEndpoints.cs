@@ -134,6 +134,11 @@ internal static class SubscriptionsEndpoints
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
+
+        // The stream also ends when the host stops (see HttpApiContext.ApplicationStopping); the client resumes with
+        // ?from=<last change id> on this node once it is back, or on another one.
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(aborted, api.ApplicationStopping);
+        var token = streaming.Token;
         await using (((IAsyncDisposable)subscription).ConfigureAwait(false))
         {
             var ndjson = NdjsonWriter.StartResponse(response, api.ActiveStreams);
@@ -143,15 +148,15 @@ internal static class SubscriptionsEndpoints
                 try
                 {
                     // Send the headers at once: a client may be waiting for the id before any event.
-                    await ndjson.FlushAsync(aborted).ConfigureAwait(false);
-                    await using var events = subscription.GetAsyncEnumerator(aborted);
+                    await ndjson.FlushAsync(token).ConfigureAwait(false);
+                    await using var events = subscription.GetAsyncEnumerator(token);
                     while (await events.MoveNextAsync().ConfigureAwait(false))
                     {
                         var @event = events.Current;
                         Write(ndjson.Json, @event);
 
                         // Rows are batched into bigger writes; everything else goes out as it happens.
-                        await ndjson.EndEventAsync(flush: @event is not SubscriptionEvent.Row, aborted).ConfigureAwait(false);
+                        await ndjson.EndEventAsync(flush: @event is not SubscriptionEvent.Row, token).ConfigureAwait(false);
                         if (@event is SubscriptionEvent.Error error)
                         {
                             Log.SubscriptionClientCutOff(api.Logger, subscription.Id, error.Message);
@@ -162,6 +167,10 @@ internal static class SubscriptionsEndpoints
                 catch (OperationCanceledException) when (aborted.IsCancellationRequested)
                 {
                     Log.ClientDisconnected(api.Logger, context.Request.Method, context.Request.Path);
+                }
+                catch (OperationCanceledException) when (api.ApplicationStopping.IsCancellationRequested)
+                {
+                    Log.StreamEndedForShutdown(api.Logger, context.Request.Method, context.Request.Path);
                 }
             }
         }

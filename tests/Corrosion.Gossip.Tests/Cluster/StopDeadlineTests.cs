@@ -1,0 +1,61 @@
+using System.Net;
+using Corrosion.Gossip.Cluster;
+using Corrosion.Gossip.Membership;
+using Corrosion.TestKit;
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Corrosion.Gossip.Tests.Cluster;
+
+/// <summary>
+/// The host stops the cluster layer with what is left of its shutdown budget. When HTTP requests draining before it
+/// spent all of it, the token is already cancelled; that must bound the wait, not fail the stop (the agent logged
+/// "Corrosion Agent failed ... A task was canceled" and exited 1).
+/// </summary>
+public sealed class StopDeadlineTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static ClusterService Service(ICorrosionNode node, params string[] bootstrap)
+    {
+        var options = new GossipOptions { Transport = { Addr = "127.0.0.1:0", Plaintext = true } };
+        foreach (var entry in bootstrap)
+        {
+            options.Bootstrap.Add(entry);
+        }
+
+        return new ClusterService(node, Microsoft.Extensions.Options.Options.Create(options), NullLoggerFactory.Instance, TimeProvider.System);
+    }
+
+    [Fact]
+    public async Task Stop_with_an_already_cancelled_token_does_not_throw_and_the_node_still_leaves()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await using var a = Service(nodeA);
+        await a.StartAsync(cts.Token);
+        var portA = ((IPEndPoint)a.LocalEndPoint!).Port;
+        await using var b = Service(nodeB, $"127.0.0.1:{portA}");
+        await b.StartAsync(cts.Token);
+        // Both ways: a learns of b from b's announce before b hears back, and a leave goes only to members b knows.
+        await Eventually.UntilAsync(
+            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId) && b.Members.Active.Any(m => m.Member.Id == nodeA.ActorId)),
+            TimeSpan.FromSeconds(30),
+            "a and b see each other alive");
+
+        var stop = () => b.StopAsync(new CancellationToken(canceled: true));
+
+        await stop.Should().NotThrowAsync("a spent stop deadline means 'stop waiting', not 'the stop failed'");
+        await Eventually.UntilAsync(
+            () => Task.FromResult(a.Members.TryGet(nodeB.ActorId, out var member) && member.Status == MemberStatus.Left),
+            TimeSpan.FromSeconds(30),
+            "a sees b Left (the graceful leave still went out)",
+            () => Task.FromResult($"a's view: {a.Members}"));
+
+        await a.StopAsync(CancellationToken.None);
+    }
+}
