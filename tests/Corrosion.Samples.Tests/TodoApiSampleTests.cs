@@ -2,89 +2,38 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Corrosion.Samples.Tests;
 
 /// <summary>The todo sample as a user runs it: its own process, Kestrel on a port the OS picks, plain HTTP.</summary>
-public sealed partial class TodoApiSampleTests : IAsyncLifetime
+public sealed class TodoApiSampleTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private readonly string _data = Path.Combine(Path.GetTempPath(), $"corrosion-sample-{Guid.NewGuid():N}");
-    private readonly List<string> _output = [];
-    private Process _process = null!;
+    private AspNetAppProcess _app = null!;
     private HttpClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Corrosion.Samples.TodoApi.dll"), "--urls", "http://127.0.0.1:0", "--DataDirectory", _data })
         {
             info.ArgumentList.Add(arg);
         }
 
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = new Process { StartInfo = info };
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.Add(e.Data);
-            }
-
-            if (ListeningOn().Match(e.Data) is { Success: true } match)
-            {
-                listening.TrySetResult(new Uri(match.Groups[1].Value));
-            }
-        };
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (_output)
-                {
-                    _output.Add(e.Data);
-                }
-            }
-        };
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        Uri address;
-        try
-        {
-            address = await listening.Task.WaitAsync(Deadline);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"the sample did not start listening: {Output()}");
-        }
-
-        _client = new HttpClient { BaseAddress = address, Timeout = Deadline };
+        _app = await AspNetAppProcess.StartAsync(info, Deadline, "the sample");
+        _client = new HttpClient { BaseAddress = _app.Address, Timeout = Deadline };
     }
 
     public async Task DisposeAsync()
     {
         _client?.Dispose();
-        if (!_process.HasExited)
+        if (_app is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _app.DisposeAsync();
         }
 
-        _process.Dispose();
         if (Directory.Exists(_data))
         {
             Directory.Delete(_data, recursive: true);
@@ -164,14 +113,5 @@ public sealed partial class TodoApiSampleTests : IAsyncLifetime
         throw new InvalidOperationException("the event stream ended");
     }
 
-    private string Output()
-    {
-        lock (_output)
-        {
-            return string.Join('\n', _output);
-        }
-    }
-
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
-    private static partial Regex ListeningOn();
+    private string Output() => _app.Output();
 }

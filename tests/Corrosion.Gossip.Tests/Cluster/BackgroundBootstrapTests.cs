@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Corrosion.Gossip.Cluster;
 using Corrosion.TestKit;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Corrosion.Gossip.Tests.Cluster;
@@ -18,17 +17,6 @@ public sealed class BackgroundBootstrapTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static ClusterService Service(ICorrosionNode node, params string[] bootstrap)
-    {
-        var options = new GossipOptions { Transport = { Addr = "127.0.0.1:0", Plaintext = true } };
-        foreach (var entry in bootstrap)
-        {
-            options.Bootstrap.Add(entry);
-        }
-
-        return new ClusterService(node, Microsoft.Extensions.Options.Options.Create(options), NullLoggerFactory.Instance, TimeProvider.System);
-    }
-
     [Fact]
     public async Task Start_does_not_wait_for_dns_and_the_node_joins_once_the_name_resolves()
     {
@@ -39,11 +27,11 @@ public sealed class BackgroundBootstrapTests : IDisposable
 
         await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
         await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
-        await using var a = Service(nodeA);
+        await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
         var portA = ((IPEndPoint)a.LocalEndPoint!).Port;
 
-        await using var b = Service(nodeB, $"node-a.internal:{portA}@{dns.Client.LocalEndPoint}");
+        await using var b = LoopbackClusterService.Create(nodeB, $"node-a.internal:{portA}@{dns.Client.LocalEndPoint}");
         await b.StartAsync(cts.Token);
 
         // b started while its DNS query is unanswered (a blocking start would have timed the query out and never join).

@@ -3,7 +3,6 @@ using Corrosion.Gossip.Cluster;
 using Corrosion.Gossip.Membership;
 using Corrosion.TestKit;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Corrosion.Gossip.Tests.Cluster;
@@ -19,27 +18,16 @@ public sealed class StopDeadlineTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static ClusterService Service(ICorrosionNode node, params string[] bootstrap)
-    {
-        var options = new GossipOptions { Transport = { Addr = "127.0.0.1:0", Plaintext = true } };
-        foreach (var entry in bootstrap)
-        {
-            options.Bootstrap.Add(entry);
-        }
-
-        return new ClusterService(node, Microsoft.Extensions.Options.Options.Create(options), NullLoggerFactory.Instance, TimeProvider.System);
-    }
-
     [Fact]
     public async Task Stop_with_an_already_cancelled_token_does_not_throw_and_the_node_still_leaves()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
         await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
-        await using var a = Service(nodeA);
+        await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
         var portA = ((IPEndPoint)a.LocalEndPoint!).Port;
-        await using var b = Service(nodeB, $"127.0.0.1:{portA}");
+        await using var b = LoopbackClusterService.Create(nodeB, $"127.0.0.1:{portA}");
         await b.StartAsync(cts.Token);
         // Both ways: a learns of b from b's announce before b hears back, and a leave goes only to members b knows.
         await Eventually.UntilAsync(

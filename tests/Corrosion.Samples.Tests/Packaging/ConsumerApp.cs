@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Corrosion.TestKit;
 
 namespace Corrosion.Samples.Tests.Packaging;
@@ -9,27 +8,26 @@ namespace Corrosion.Samples.Tests.Packaging;
 /// configured NuGet sources), built and run as its own process on a port the OS picks. Every event of its
 /// in-process subscription is written to stdout as a line starting with <see cref="SubscriptionPrefix"/>.
 /// </summary>
-public sealed partial class ConsumerApp : IAsyncDisposable
+public sealed class ConsumerApp : IAsyncDisposable
 {
     public const string SubscriptionPrefix = "consumer-subscription: ";
 
     private static readonly TimeSpan BuildDeadline = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    private readonly List<string> _output = [];
-    private readonly Process _process;
-    private bool _started;
+    private readonly AspNetAppProcess _process;
 
-    private ConsumerApp(Process process, string binDirectory)
+    private ConsumerApp(AspNetAppProcess process, string binDirectory)
     {
         _process = process;
         BinDirectory = binDirectory;
+        Client = new HttpClient { BaseAddress = process.Address, Timeout = Deadline };
     }
 
     /// <summary>The built app's output folder.</summary>
     public string BinDirectory { get; }
 
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client { get; }
 
     /// <summary>Writes the app into a new folder under the packages' scratch folder, builds it and starts it.</summary>
     public static async Task<ConsumerApp> StartAsync(PackedLibraries packages)
@@ -56,22 +54,11 @@ public sealed partial class ConsumerApp : IAsyncDisposable
 
         var bin = Path.Combine(project, "bin", "Release", "net10.0");
         var data = Path.Combine(root, "data");
-        var process = new Process
-        {
-            StartInfo = DotnetCli.StartInfo(project, [Path.Combine(bin, "Consumer.dll"), "--urls", "http://127.0.0.1:0", "--DataDirectory", data]),
-        };
-        var app = new ConsumerApp(process, bin);
-        try
-        {
-            await app.StartProcessAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return app;
+        var process = await AspNetAppProcess.StartAsync(
+            DotnetCli.StartInfo(project, [Path.Combine(bin, "Consumer.dll"), "--urls", "http://127.0.0.1:0", "--DataDirectory", data]),
+            Deadline,
+            "the consumer app");
+        return new ConsumerApp(process, bin);
     }
 
     /// <summary>Waits for an exact line of the in-process subscription (without the prefix).</summary>
@@ -82,78 +69,15 @@ public sealed partial class ConsumerApp : IAsyncDisposable
             what,
             () => Task.FromResult($"subscription lines [{string.Join(" | ", SubscriptionLines())}]; output:\n{Output()}"));
 
-    public IReadOnlyList<string> SubscriptionLines()
-    {
-        lock (_output)
-        {
-            return _output.Where(l => l.StartsWith(SubscriptionPrefix, StringComparison.Ordinal)).Select(l => l[SubscriptionPrefix.Length..]).ToList();
-        }
-    }
+    public IReadOnlyList<string> SubscriptionLines() =>
+        [.. _process.Lines().Where(l => l.StartsWith(SubscriptionPrefix, StringComparison.Ordinal)).Select(l => l[SubscriptionPrefix.Length..])];
 
-    public string Output()
-    {
-        lock (_output)
-        {
-            return string.Join('\n', _output);
-        }
-    }
+    public string Output() => _process.Output();
 
     public async ValueTask DisposeAsync()
     {
-        Client?.Dispose();
-        if (_started && !_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private async Task StartProcessAsync()
-    {
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.Add(e.Data);
-            }
-
-            if (ListeningOn().Match(e.Data) is { Success: true } match)
-            {
-                listening.TrySetResult(new Uri(match.Groups[1].Value));
-            }
-        };
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (_output)
-                {
-                    _output.Add(e.Data);
-                }
-            }
-        };
-        _process.EnableRaisingEvents = true;
-        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("it exited"));
-        _started = _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        try
-        {
-            Client = new HttpClient { BaseAddress = await listening.Task.WaitAsync(Deadline), Timeout = Deadline };
-        }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
-        {
-            var reason = e is TimeoutException ? $"no 'Now listening on' within {Deadline.TotalSeconds:0}s" : e.Message;
-            throw new InvalidOperationException($"the consumer app did not start listening ({reason}); its output:\n{Output()}", e);
-        }
+        Client.Dispose();
+        await _process.DisposeAsync();
     }
 
     private static void Write(string path, string contents)
@@ -233,7 +157,4 @@ public sealed partial class ConsumerApp : IAsyncDisposable
         }
 
         """;
-
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
-    private static partial Regex ListeningOn();
 }
