@@ -79,8 +79,11 @@ public sealed partial class ClusterNode : IAsyncDisposable
     {
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
         _stop = new CancellationTokenSource();
-        var dispatcher = new PeerStreamDispatcher(_transport, new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing }, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
-        _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(_stop.Token));
+        // One session object serves both directions, so sessions it serves and sessions it starts share what they
+        // are receiving (see IncomingVersions).
+        var sync = new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing };
+        var dispatcher = new PeerStreamDispatcher(_transport, sync, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
+        _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(sync, _stop.Token));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -112,10 +115,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
     private IReadOnlyList<System.Net.EndPoint> LivePeers() =>
         [.. Members.Members.Where(m => m.Status == MemberStatus.Alive).Select(m => (System.Net.EndPoint)m.Member.Address)];
 
-    private async Task SyncLoopAsync(CancellationToken stoppingToken)
+    private async Task SyncLoopAsync(SyncSession session, CancellationToken stoppingToken)
     {
         var backoff = _options.MinSyncBackoff;
-        var session = new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing };
         while (!stoppingToken.IsCancellationRequested)
         {
             try

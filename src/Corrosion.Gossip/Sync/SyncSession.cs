@@ -12,7 +12,9 @@ namespace Corrosion.Gossip.Sync;
 
 /// <summary>
 /// One anti-entropy exchange over a peer stream, the same on both ends: each side sends its sync state, then
-/// streams the changesets the other lacks and a done marker, while applying what it receives.
+/// streams the changesets the other lacks and a done marker, while applying what it receives. One instance serves
+/// all of a node's sessions, so that what one session is receiving is not asked of another
+/// (<see cref="IncomingVersions"/>).
 /// </summary>
 public sealed class SyncSession
 {
@@ -20,6 +22,7 @@ public sealed class SyncSession
 
     private readonly ICorrosionNode _node;
     private readonly int _maxVersionsPerSession;
+    private readonly IncomingVersions _incoming = new();
 
     public SyncSession(ICorrosionNode node, int maxVersionsPerSession = 20_000)
     {
@@ -41,9 +44,10 @@ public sealed class SyncSession
         {
             var started = Stopwatch.GetTimestamp();
             var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
-            await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
+            var advertised = _incoming.Advertise(local);
+            await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(advertised), cancellationToken).ConfigureAwait(false);
             var peer = await ReadStateAsync(connection.Transport.Input, cancellationToken).ConfigureAwait(false);
-            return await ExchangeAsync(connection, local, peer, started, activity, cancellationToken).ConfigureAwait(false);
+            return await ExchangeAsync(connection, local, advertised, peer, started, activity, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (activity is not null)
         {
@@ -67,8 +71,9 @@ public sealed class SyncSession
         {
             var started = Stopwatch.GetTimestamp();
             var local = await _node.GetSyncStateAsync(cancellationToken).ConfigureAwait(false);
-            await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(local), cancellationToken).ConfigureAwait(false);
-            return await ExchangeAsync(connection, local, peer, started, activity, cancellationToken).ConfigureAwait(false);
+            var advertised = _incoming.Advertise(local);
+            await WriteFrameAsync(connection.Transport.Output, PeerFrameType.SyncState, SyncStateCodec.Encode(advertised), cancellationToken).ConfigureAwait(false);
+            return await ExchangeAsync(connection, local, advertised, peer, started, activity, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (activity is not null)
         {
@@ -77,9 +82,12 @@ public sealed class SyncSession
         }
     }
 
-    private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState peer, long started, Activity? activity, CancellationToken cancellationToken)
+    /// <param name="local">What this node holds: what it sends is planned from it.</param>
+    /// <param name="advertised">The state this node sent: the peer plans what it sends from it.</param>
+    private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState advertised, SyncState peer, long started, Activity? activity, CancellationToken cancellationToken)
     {
         activity?.SetTag("corrosion.peer.actor_id", peer.ActorId.ToString());
+        using var expected = _incoming.Expect(SyncPlanner.VersionsToSend(peer, advertised, _maxVersionsPerSession));
         var send = SendMissingAsync(connection.Transport.Output, local, peer, cancellationToken);
         var receive = ReceiveAsync(connection.Transport.Input, cancellationToken);
         await Task.WhenAll(send, receive).ConfigureAwait(false);
