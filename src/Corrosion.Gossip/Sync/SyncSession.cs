@@ -104,8 +104,15 @@ public sealed class SyncSession
         var changes = 0;
         foreach (var (actor, version) in SyncPlanner.VersionsToSend(local, peer, _maxVersionsPerSession))
         {
+            var missingSeqs = peer.PartialNeed.GetValueOrDefault(actor)?.GetValueOrDefault(version);
             foreach (var changeset in await _node.ReadChangesetsAsync(actor, version, cancellationToken).ConfigureAwait(false))
             {
+                if (missingSeqs is not null && !changeset.IsCleared && !missingSeqs.Any(m => m.Start <= changeset.SeqEnd && m.End >= changeset.SeqStart))
+                {
+                    // The peer holds this piece of a version it has in part: send only the pieces it lacks.
+                    continue;
+                }
+
                 var buffer = new ArrayBufferWriter<byte>();
                 ChangesetCodec.Write(buffer, changeset);
                 FrameCodec.Write(output, (byte)PeerFrameType.SyncChangeset, buffer.WrittenSpan);

@@ -89,4 +89,23 @@ public sealed class SyncSessionTests : IDisposable
         state.Need.Should().BeEmpty();
         state.PartialNeed.Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task Of_a_version_held_in_part_only_the_missing_pieces_are_sent()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var result = await a.ExecuteAsync([
+            "INSERT INTO todos (id, title) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1250) SELECT 'r' || i, 't' FROM n",
+        ]);
+        var pieces = await a.ReadChangesetsAsync(a.ActorId, result.Version!.Value);
+        pieces.Should().HaveCount(3, "2,500 changes in pieces of 1,000");
+        await b.ApplyChangesetsAsync([pieces[1]]);
+
+        var (client, _) = await SyncAsync(b, a);
+
+        client.ChangesetsReceived.Should().Be(2, "B already held the middle piece");
+        (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("1250");
+        (await b.GetSyncStateAsync()).PartialNeed.Should().BeEmpty();
+    }
 }
