@@ -33,6 +33,9 @@ internal sealed class PrometheusListener
             });
         });
 
+    /// <summary>Whether a request came in on the metrics listener (scrapes are not traced).</summary>
+    public static bool IsMetricsRequest(HttpContext context) => context.Features.Get<MetricsConnection>() is not null;
+
     /// <summary>Answers the tagged connections' requests: GET or HEAD anywhere → metrics; anything else → 405.</summary>
     public static void UseOn(WebApplication app)
     {

@@ -37,6 +37,10 @@ internal static class TracingSetup
             {
                 tracing.AddSource(CorrosionActivitySource.Name);
 
+                // A server span per API request (the engine's spans nest under it, and a caller's traceparent joins
+                // them to its trace); scrapes of the Prometheus listener are left out.
+                tracing.AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !PrometheusListener.IsMetricsRequest(context));
+
                 // ASP.NET Core starts an activity per request even when nobody samples it (for its log scopes), so
                 // the engine's spans have a local parent that is not recorded; the SDK's default (parent-based)
                 // sampler would drop them all. Ours follows a remote caller's decision and samples the rest.

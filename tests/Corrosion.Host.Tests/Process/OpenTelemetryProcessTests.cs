@@ -53,8 +53,10 @@ public sealed class OpenTelemetryProcessTests
         await QueryAsync(client, api);
 
         await AgentProcesses.PollAsync(
-            () => Task.FromResult(receiver.Received(CorrosionActivitySource.Transaction) && receiver.Received(CorrosionActivitySource.Query)),
-            "the transaction and query spans at the OTLP/HTTP receiver");
+            () => Task.FromResult(
+                receiver.Received(CorrosionActivitySource.Transaction) && receiver.Received(CorrosionActivitySource.Query) &&
+                receiver.Received("POST /v1/transactions")),
+            "the transaction, query and request spans at the OTLP/HTTP receiver");
         receiver.Requests.Should().OnlyContain(r => r.Path == "/v1/traces");
         receiver.Received("corrosion-under-test").Should().BeTrue("OTEL_SERVICE_NAME names the service");
         receiver.Received("corrosion.statements").Should().BeTrue("the transaction span carries its statement count");
