@@ -72,6 +72,21 @@ public sealed class RestartAndLeaveTests
     }
 
     [Fact]
+    public async Task A_node_stopped_before_any_answer_to_its_join_still_tells_its_join_target_it_left()
+    {
+        await using var cluster = new SwimCluster();
+        var seed = await cluster.StartAsync(0);
+        cluster.Network.Block(SwimCluster.AddressOf(0), SwimCluster.AddressOf(1));
+        var joiner = await cluster.StartAsync(1, [seed]);
+        await cluster.RunUntilAsync(() => seed.StatusOf(joiner) == MemberStatus.Alive, TimeSpan.FromSeconds(5), "the seed heard the join");
+        joiner.Membership.Current.Members.Should().NotContain(m => m.IsActive, "no answer reached the joiner");
+
+        await cluster.StopAsync(joiner);
+
+        seed.StatusOf(joiner).Should().Be(MemberStatus.Left, $"the joiner's leave went to its join target; state:\n{cluster.Describe()}");
+    }
+
+    [Fact]
     public async Task A_leave_that_reaches_one_member_spreads_to_the_others_by_gossip()
     {
         await using var cluster = new SwimCluster();

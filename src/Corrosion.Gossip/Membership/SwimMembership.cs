@@ -993,7 +993,10 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
     private async Task LeaveAsync()
     {
         _leaving = true;
-        var recipients = Sample(Current.Members.Where(m => m.IsActive).Select(m => m.Member.Address).ToList(), MaxLeaveRecipients);
+        var active = Current.Members.Where(m => m.IsActive).Select(m => (EndPoint)m.Member.Address).ToList();
+        // Stopped just after joining, before any answer came back: the join targets already count this node as
+        // alive, so they are told too (else they would wait for probes to fail and mark it down, not left).
+        var recipients = Sample(active.Count > 0 ? active : [.. _joinTargets], MaxLeaveRecipients);
         Log.Leaving(_logger, recipients.Count);
         using var timeout = new CancellationTokenSource(_options.LeaveTimeout, _time);
         try
