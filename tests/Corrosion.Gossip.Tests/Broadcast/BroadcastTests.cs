@@ -1,35 +1,15 @@
-using System.Net;
-using Corrosion.Gossip.Broadcast;
-using Corrosion.Gossip.Cluster;
 using Corrosion.Gossip.Sync;
-using Corrosion.Gossip.Transport.Memory;
 using Corrosion.TestKit;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Corrosion.Gossip.Tests.Broadcast;
 
 public sealed class BroadcastTests : IAsyncDisposable
 {
-    private readonly TempDirectory _dir = new();
-    private readonly InMemoryNetwork _network = new(new Random(11));
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
-    private readonly List<Peer> _peers = [];
+    private readonly InMemoryBroadcastPeers _peers = new(seed: 11);
 
-    private sealed record Peer(CorrosionNode Node, InMemoryPeerTransport Transport, ChangeBroadcaster Broadcaster, Task Loops);
-
-    private async Task<Peer> StartAsync(string name, int port)
-    {
-        var node = await NodeFactory.OpenAsync(_dir, name, Schemas.Todos);
-        var transport = _network.CreateTransport(new IPEndPoint(IPAddress.Loopback, port));
-        var broadcaster = new ChangeBroadcaster(
-            node, transport, () => [.. _peers.Select(p => p.Transport.LocalEndPoint)], new BroadcastOptions { Fanout = 2 }, new Random(port), NullLogger<ChangeBroadcaster>.Instance);
-        var dispatcher = new PeerStreamDispatcher(transport, new SyncSession(node), broadcaster, NullLogger<PeerStreamDispatcher>.Instance);
-        var peer = new Peer(node, transport, broadcaster, Task.WhenAll(broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token)));
-        _peers.Add(peer);
-        return peer;
-    }
+    private Task<InMemoryBroadcastPeers.Peer> StartAsync(string name, int port) => _peers.StartAsync(name, port);
 
     private static async Task<long> CountAsync(ICorrosionNode node)
     {
@@ -47,15 +27,15 @@ public sealed class BroadcastTests : IAsyncDisposable
         await a.Node.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('one', 'from a')"]);
         await Eventually.UntilAsync(async () => await CountAsync(b.Node) == 1 && await CountAsync(c.Node) == 1, TimeSpan.FromSeconds(20), "a's row broadcast to b and c");
 
-        _network.Partition([c.Transport.LocalEndPoint], [a.Transport.LocalEndPoint, b.Transport.LocalEndPoint]);
+        _peers.Network.Partition([c.Transport.LocalEndPoint], [a.Transport.LocalEndPoint, b.Transport.LocalEndPoint]);
         await a.Node.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('two', 'while c is cut off')"]);
         await Eventually.UntilAsync(async () => await CountAsync(b.Node) == 2, TimeSpan.FromSeconds(20), "b receives the second row");
         (await CountAsync(c.Node)).Should().Be(1, "c is partitioned away");
 
-        _network.Heal();
-        await using (var link = await c.Transport.ConnectAsync(a.Transport.LocalEndPoint, _stop.Token))
+        _peers.Network.Heal();
+        await using (var link = await c.Transport.ConnectAsync(a.Transport.LocalEndPoint, _peers.Stopping))
         {
-            var result = await new SyncSession(c.Node).RunAsClientAsync(link, _stop.Token);
+            var result = await new SyncSession(c.Node).RunAsClientAsync(link, _peers.Stopping);
             result.ChangesetsReceived.Should().Be(1);
         }
 
@@ -73,18 +53,5 @@ public sealed class BroadcastTests : IAsyncDisposable
         a.Broadcaster.FramesSent.Should().BeGreaterThanOrEqualTo(3);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        foreach (var peer in _peers)
-        {
-            await peer.Transport.DisposeAsync();
-            await peer.Loops.WaitAsync(TimeSpan.FromSeconds(10));
-            await peer.Broadcaster.DisposeAsync();
-            await peer.Node.DisposeAsync();
-        }
-
-        _stop.Dispose();
-        _dir.Dispose();
-    }
+    public ValueTask DisposeAsync() => _peers.DisposeAsync();
 }

@@ -1,13 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using Corrosion.Gossip.Broadcast;
-using Corrosion.Gossip.Cluster;
-using Corrosion.Gossip.Sync;
 using Corrosion.Gossip.Transport.Memory;
 using Corrosion.TestKit;
 using Corrosion.Tracing;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Corrosion.Gossip.Tests.Broadcast;
@@ -15,23 +10,12 @@ namespace Corrosion.Gossip.Tests.Broadcast;
 /// <summary>A broadcast changeset received from a peer is a consumer span naming the origin and version, parenting its apply.</summary>
 public sealed class BroadcastTracingTests : IAsyncDisposable
 {
-    private readonly TempDirectory _dir = new();
-    private readonly InMemoryNetwork _network = new(new Random(13));
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
-    private readonly List<(CorrosionNode Node, InMemoryPeerTransport Transport, ChangeBroadcaster Broadcaster, Task Loops)> _peers = [];
+    private readonly InMemoryBroadcastPeers _peers = new(seed: 13);
 
     private async Task<(CorrosionNode Node, InMemoryPeerTransport Transport)> StartAsync(string name, int port)
     {
-        var node = await NodeFactory.OpenAsync(_dir, name, Schemas.Todos);
-        var transport = _network.CreateTransport(new IPEndPoint(IPAddress.Loopback, port));
-        var broadcaster = new ChangeBroadcaster(
-            node, transport, () => [.. _peers.Select(p => p.Transport.LocalEndPoint)], new BroadcastOptions { Fanout = 2 }, new Random(port), NullLogger<ChangeBroadcaster>.Instance)
-        {
-            Tracing = node.Tracing.Source,
-        };
-        var dispatcher = new PeerStreamDispatcher(transport, new SyncSession(node), broadcaster, NullLogger<PeerStreamDispatcher>.Instance);
-        _peers.Add((node, transport, broadcaster, Task.WhenAll(broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token))));
-        return (node, transport);
+        var peer = await _peers.StartAsync(name, port);
+        return (peer.Node, peer.Transport);
     }
 
     [Fact]
@@ -77,18 +61,5 @@ public sealed class BroadcastTracingTests : IAsyncDisposable
             .Which.ParentSpanId.Should().Be(receive.SpanId);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        foreach (var peer in _peers)
-        {
-            await peer.Transport.DisposeAsync();
-            await peer.Loops.WaitAsync(TimeSpan.FromSeconds(10));
-            await peer.Broadcaster.DisposeAsync();
-            await peer.Node.DisposeAsync();
-        }
-
-        _stop.Dispose();
-        _dir.Dispose();
-    }
+    public ValueTask DisposeAsync() => _peers.DisposeAsync();
 }
