@@ -25,6 +25,8 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private readonly ILogger<CorrosionNode> _logger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WriterLockEntry> _writerLocks = new();
+    private long _nextWriterLockId;
     private readonly ChangeFeed _feed = new();
     private readonly NodeMetrics _metrics;
     private readonly NodeTracing _tracing = new();
@@ -102,7 +104,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), ["db.path is required"]);
         }
 
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync("start", cancellationToken).ConfigureAwait(false);
         try
         {
             if (_store is not null)
@@ -176,7 +178,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private async Task<SchemaApplyResult> ReloadSchemaCoreAsync(IEnumerable<string> schemaPaths, CancellationToken cancellationToken)
     {
         SchemaApplyResult result;
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync("reload", cancellationToken).ConfigureAwait(false);
         try
         {
             result = ApplySchemaFiles(Store, schemaPaths);
@@ -208,7 +210,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+            var held = await EnterWriteAsync("transaction", cancellationToken).ConfigureAwait(false);
             try
             {
                 var store = Store;
@@ -354,7 +356,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     public async Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default)
     {
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync("read changesets", cancellationToken).ConfigureAwait(false);
         try
         {
             return Store.ReadVersion(actorId, version);
@@ -371,7 +373,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         using var activity = _tracing.StartApply(changesets);
         try
         {
-            var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+            var held = await EnterWriteAsync("apply changesets", cancellationToken).ConfigureAwait(false);
             try
             {
                 var (result, committed) = Store.Apply(changesets, cancellationToken);
@@ -405,7 +407,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     /// <summary>Replaces the persisted cluster members (<c>__corro_members</c>): actor id, address, state as JSON.</summary>
     internal async Task SaveMembersAsync(IReadOnlyList<(ActorId Actor, string Address, string State)> members, CancellationToken cancellationToken = default)
     {
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync("save members", cancellationToken).ConfigureAwait(false);
         try
         {
             Store.SaveMembers(members);
@@ -419,7 +421,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     /// <summary>The persisted cluster members, so a restarted node rejoins without its bootstrap list.</summary>
     internal async Task<IReadOnlyList<(ActorId Actor, string Address, string State)>> LoadMembersAsync(CancellationToken cancellationToken = default)
     {
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync("load members", cancellationToken).ConfigureAwait(false);
         try
         {
             return Store.LoadMembers();
@@ -432,7 +434,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     public async Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default)
     {
-        var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        var held = await EnterWriteAsync("sync state", cancellationToken).ConfigureAwait(false);
         try
         {
             return Store.Bookkeeping.Snapshot(Store.ActorId);
@@ -462,20 +464,43 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
     internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
 
-    private async ValueTask<long> EnterWriteAsync(CancellationToken cancellationToken)
+    private async ValueTask<WriteHold> EnterWriteAsync(string label, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var id = Interlocked.Increment(ref _nextWriterLockId);
+        _writerLocks[id] = new WriterLockEntry(label, Held: false, started);
+        try
+        {
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _writerLocks.TryRemove(id, out _);
+            throw;
+        }
+
         var acquired = Stopwatch.GetTimestamp();
+        _writerLocks[id] = new WriterLockEntry(label, Held: true, acquired);
         _metrics.WriteQueued(started, acquired);
-        return acquired;
+        return new WriteHold(id, acquired);
     }
 
-    private void ExitWrite(long acquired)
+    private void ExitWrite(WriteHold hold)
     {
+        _writerLocks.TryRemove(hold.Id, out _);
         _writeLock.Release();
-        _metrics.WriteHeld(acquired);
+        _metrics.WriteHeld(hold.Acquired);
     }
+
+    public IReadOnlyList<WriterLockInfo> ListWriterLocks() =>
+        [.. _writerLocks.Values
+            .Select(e => new WriterLockInfo(e.Label, e.Held, Stopwatch.GetElapsedTime(e.Since)))
+            .OrderByDescending(l => l.Held)
+            .ThenByDescending(l => l.Duration)];
+
+    private readonly record struct WriteHold(long Id, long Acquired);
+
+    private sealed record WriterLockEntry(string Label, bool Held, long Since);
 
     /// <summary>How long a row count must take before scrapes are throttled to a tenth of a reader's time.</summary>
     private static readonly TimeSpan SlowRowCount = TimeSpan.FromMilliseconds(100);
@@ -566,7 +591,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                var held = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+                var held = await EnterWriteAsync("wal truncate", cancellationToken).ConfigureAwait(false);
                 try
                 {
                     if (_store is { } store)
@@ -630,7 +655,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             await subscriptions.DisposeAsync().ConfigureAwait(false);
         }
 
-        var held = await EnterWriteAsync(CancellationToken.None).ConfigureAwait(false);
+        var held = await EnterWriteAsync("close", CancellationToken.None).ConfigureAwait(false);
         try
         {
             _feed.Complete();

@@ -88,7 +88,19 @@ public interface ICorrosionNode
 
     /// <summary>A snapshot of every live subscription (its query, rows, clients and last change id), sorted by id.</summary>
     IReadOnlyList<SubscriptionInfo> ListSubscriptions();
+
+    /// <summary>
+    /// Who holds the node's single writer and who waits for it, and for how long (what <c>corrosion locks</c>
+    /// shows): the holder first, then the waiters, longest first.
+    /// </summary>
+    IReadOnlyList<WriterLockInfo> ListWriterLocks();
 }
+
+/// <summary>One user of the node's writer.</summary>
+/// <param name="Label">What it is for: <c>transaction</c>, <c>apply changesets</c>, <c>reload</c>, <c>sync state</c>, ...</param>
+/// <param name="Held">Holding the writer (true) or waiting for it (false).</param>
+/// <param name="Duration">How long it has held it, or waited for it.</param>
+public sealed record WriterLockInfo(string Label, bool Held, TimeSpan Duration);
 
 /// <summary>What a merge did.</summary>
 /// <param name="AppliedVersions">Complete versions merged now (including those completed from buffered chunks).</param>

@@ -58,6 +58,22 @@ internal sealed class AdminCommandHandler
                 case AdminCommands.SubsList:
                     var subscriptions = _node.ListSubscriptions();
                     return AdminResponse.Ok(w => AdminJson.WriteSubscriptions(w, subscriptions));
+                case AdminCommands.Locks:
+                    var locks = _node.ListWriterLocks();
+                    return AdminResponse.Ok(w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (var writerLock in locks)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("label", writerLock.Label);
+                            w.WriteString("state", writerLock.Held ? "locked" : "waiting");
+                            w.WriteNumber("secs", Math.Round(writerLock.Duration.TotalSeconds, 6));
+                            w.WriteEndObject();
+                        }
+
+                        w.WriteEndArray();
+                    });
                 default:
                     return AdminResponse.Error($"unknown command '{request.Cmd}' (known: {string.Join(", ", AdminCommands.All)})");
             }

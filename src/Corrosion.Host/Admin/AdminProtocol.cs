@@ -6,6 +6,7 @@ namespace Corrosion.Host.Admin;
 // The admin socket's wire format, all in this file (documented in docs/admin-socket.md).
 // One JSON request per line, one JSON response per line, UTF-8, '\n'-terminated, any number per connection.
 //   request:  {"cmd":"ping"} | {"cmd":"actor_id"} | {"cmd":"cluster_members"} | {"cmd":"sync_state"} | {"cmd":"subs_list"}
+//             | {"cmd":"locks"}
 //             | {"cmd":"reload"} | {"cmd":"reload","schema_paths":["/etc/corrosion/schema",...]}
 //   response: {"ok":<value>} | {"error":"<message>"}
 
@@ -18,8 +19,9 @@ internal static class AdminCommands
     public const string SyncState = "sync_state";
     public const string Reload = "reload";
     public const string SubsList = "subs_list";
+    public const string Locks = "locks";
 
-    public static readonly IReadOnlyList<string> All = [Ping, ActorId, ClusterMembers, SyncState, Reload, SubsList];
+    public static readonly IReadOnlyList<string> All = [Ping, ActorId, ClusterMembers, SyncState, Reload, SubsList, Locks];
 }
 
 /// <summary>

@@ -5,7 +5,7 @@ using Corrosion.Host.Config;
 
 namespace Corrosion.Host.Cli;
 
-/// <summary>Commands that talk to a running agent over its admin socket: <c>reload</c>, <c>cluster members</c>, <c>actor id</c>, <c>sync generate</c>, <c>subs list|info</c>.</summary>
+/// <summary>Commands that talk to a running agent over its admin socket: <c>reload</c>, <c>cluster members</c>, <c>actor id</c>, <c>sync generate</c>, <c>subs list|info</c>, <c>locks</c>.</summary>
 internal static class AdminCliCommands
 {
     public static Command Reload(CliContext context)
@@ -34,6 +34,20 @@ internal static class AdminCliCommands
             }
         }, ct));
         return new Command("cluster", "Cluster commands (admin socket)") { members };
+    }
+
+    public static Command Locks(CliContext context)
+    {
+        var top = new Option<int>("--top") { Description = "Show at most this many (the holder first, then the longest waiting)", DefaultValueFactory = _ => 10 };
+        var command = new Command("locks", "Show who holds the node's writer and who waits for it, and for how long (as JSON, one a line)") { top };
+        command.SetAction((result, ct) => RunAsync(context, result, "locks", AdminCommands.Locks, (console, ok) =>
+        {
+            foreach (var writerLock in ok.EnumerateArray().Take(Math.Max(0, result.GetValue(top))))
+            {
+                console.WriteLine(writerLock.GetRawText());
+            }
+        }, ct));
+        return command;
     }
 
     public static Command Actor(CliContext context)

@@ -21,6 +21,7 @@ internal static class CorrosionCli
         root.Add(AdminCliCommands.Actor(context));
         root.Add(AdminCliCommands.Sync(context));
         root.Add(AdminCliCommands.Subs(context));
+        root.Add(AdminCliCommands.Locks(context));
         root.Add(TlsCommands.Create(context));
         return root;
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Corrosion.Host.Admin;
 using Corrosion.Host.Config;
 using Corrosion.Host.Cli;
+using Corrosion.Host.Tests.Process;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -64,6 +65,46 @@ public sealed class AdminSocketTests
     }
 
     [Fact]
+    public async Task Locks_shows_the_transaction_holding_the_writer_and_the_one_waiting_for_it()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("run", "admin.sock");
+        using var host = BuildHost(dir, socket);
+        await host.StartAsync();
+        try
+        {
+            var node = host.Services.GetRequiredService<ICorrosionNode>();
+            (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).GetArrayLength().Should().Be(0, "nothing holds the writer");
+
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var endless = Task.Run(() => node.ExecuteAsync(
+                ["SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n)"], stop.Token));
+            await AgentProcesses.PollAsync(
+                async () => (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).GetArrayLength() == 1,
+                "the endless transaction holds the writer");
+            var waiting = Task.Run(() => node.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('w', 'waits')"]));
+            await AgentProcesses.PollAsync(
+                async () => (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).GetArrayLength() == 2,
+                "the insert waits for the writer");
+
+            var locks = (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).EnumerateArray().ToList();
+            locks.Select(l => (l.GetProperty("label").GetString(), l.GetProperty("state").GetString()))
+                .Should().Equal(("transaction", "locked"), ("transaction", "waiting"));
+            locks[0].GetProperty("secs").GetDouble().Should().BeGreaterThan(0);
+
+            await stop.CancelAsync();
+            // Cancelling interrupts the running statement: it fails as interrupted, and the transaction rolls back.
+            await FluentActions.Awaiting(() => endless).Should().ThrowAsync<Exception>().Where(e => e.GetType() == typeof(OperationCanceledException) || e.GetType() == typeof(StatementException));
+            (await waiting).Version.Should().NotBeNull();
+            (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).GetArrayLength().Should().Be(0);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Socket_is_owner_only_and_answers_several_requests_and_errors_on_one_connection()
     {
         using var dir = new TempDir();
@@ -81,11 +122,11 @@ public sealed class AdminSocketTests
             await client.ConnectAsync(new UnixDomainSocketEndPoint(socket));
             await using var stream = new NetworkStream(client);
             using var reader = new StreamReader(stream, Encoding.UTF8);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes("{\"cmd\":\"ping\"}\nnot json\n{\"cmd\":\"locks\"}\n{\"nope\":1}\n{\"cmd\":\"ping\"}\n"));
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("{\"cmd\":\"ping\"}\nnot json\n{\"cmd\":\"cluster_rejoin\"}\n{\"nope\":1}\n{\"cmd\":\"ping\"}\n"));
 
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
             (await reader.ReadLineAsync()).Should().StartWith("{\"error\":\"request is not JSON");
-            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027locks\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload, subs_list)\"}");
+            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027cluster_rejoin\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload, subs_list, locks)\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"error\":\"expected {\\u0022cmd\\u0022:\\u0022\\u003Ccommand\\u003E\\u0022}\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
         }
@@ -163,9 +204,11 @@ public sealed class AdminSocketTests
             var actor = await CliRunner.RunAsync(dir, "--admin-path", socket, "actor", "id");
             var members = await CliRunner.RunAsync(dir, "--admin-path", socket, "cluster", "members");
             var reload = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
+            var locks = await CliRunner.RunAsync(dir, "--admin-path", socket, "locks", "--top", "5");
 
             actor.Should().Be((0, node.ActorId + "\n", string.Empty));
             members.Should().Be((0, string.Empty, string.Empty));
+            locks.Should().Be((0, string.Empty, string.Empty), "nothing holds the writer between commands");
             reload.ExitCode.Should().Be(0);
             reload.Out.Should().EndWith("Reloaded schema: 0 table(s) created, 0 altered\n");
         }
