@@ -32,7 +32,8 @@ if (scenario is "subscriptions" or "all")
 
 if (scenario is "simulation" or "all")
 {
-    await SimulationBenchmark.RunAsync([10, 25, 50, 100]);
+    // SIM_SIZES=100 (comma-separated) runs only those cluster sizes.
+    await SimulationBenchmark.RunAsync(Environment.GetEnvironmentVariable("SIM_SIZES") is { } sizes ? [.. sizes.Split(',').Select(int.Parse)] : [10, 25, 50, 100]);
 }
 
 return 0;

@@ -35,6 +35,14 @@ internal static class SimulationBenchmark
             if (joined.Elapsed > deadline)
             {
                 Console.WriteLine($"{size,6} {loss,6:P0} did not fully join within {deadline.TotalSeconds} s");
+                // What the views hold when it gives up: which statuses, and how short of the others the laggards are.
+                foreach (var status in cluster.Nodes.SelectMany(n => n.Cluster.Members.Members).GroupBy(m => m.Status))
+                {
+                    Console.WriteLine($"  member entries {status.Key}: {status.Count()}");
+                }
+
+                var behind = cluster.Nodes.Select(n => n.Cluster.Members.Members.Count(m => m.Status == MemberStatus.Alive)).Where(alive => alive < size - 1).ToList();
+                Console.WriteLine($"  {behind.Count} node(s) see fewer than {size - 1} alive (fewest: {behind.DefaultIfEmpty(size - 1).Min()})");
                 return;
             }
 
