@@ -79,6 +79,9 @@ internal sealed unsafe partial class StatementAuthorizer : IDisposable
             22 or 32 => "transaction control statements are not allowed; each request runs in its own transaction",
             24 or 25 => "ATTACH and DETACH are not allowed",
             27 or 28 => null,
+
+            // CREATE/DROP/ALTER write sqlite_master before SQLite asks about the DDL itself: name the real reason.
+            9 or 18 or 23 when IsSchemaTable(first) => "statements that change the schema are not allowed; use schema files",
             9 or 18 or 23 when first is not null && !_isReplicatedTable(first) =>
                 $"writing to '{first}' is not allowed: only the schema's tables can be written (CRDT metadata is maintained by Corrosion)",
             _ => null,
@@ -91,6 +94,11 @@ internal sealed unsafe partial class StatementAuthorizer : IDisposable
         LastDenial = denial;
         return Deny;
     }
+
+    private static bool IsSchemaTable(string? table) =>
+        table is not null && (table.Equals("sqlite_master", StringComparison.OrdinalIgnoreCase) ||
+                              table.Equals("sqlite_schema", StringComparison.OrdinalIgnoreCase) ||
+                              table.Equals("sqlite_temp_master", StringComparison.OrdinalIgnoreCase));
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Authorize(IntPtr userData, int action, IntPtr first, IntPtr second, IntPtr database, IntPtr trigger)

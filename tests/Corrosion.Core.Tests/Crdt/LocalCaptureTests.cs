@@ -62,8 +62,10 @@ public sealed class LocalCaptureTests : IDisposable
     }
 
     [Theory]
-    [InlineData("CREATE TABLE evil (id INTEGER PRIMARY KEY)", "schema")]
-    [InlineData("DROP TABLE todos", "schema")]
+    [InlineData("CREATE TABLE evil (id INTEGER PRIMARY KEY)", "statements that change the schema are not allowed; use schema files")]
+    [InlineData("DROP TABLE todos", "statements that change the schema are not allowed; use schema files")]
+    [InlineData("CREATE INDEX todos_title ON todos (title)", "statements that change the schema are not allowed; use schema files")]
+    [InlineData("ALTER TABLE todos ADD COLUMN extra TEXT", "statements that change the schema are not allowed; use schema files")]
     [InlineData("ATTACH DATABASE 'x.db' AS x", "ATTACH")]
     [InlineData("PRAGMA journal_mode = DELETE", "PRAGMA")]
     [InlineData("DELETE FROM todos__crsql_clock", "todos__crsql_clock")]
