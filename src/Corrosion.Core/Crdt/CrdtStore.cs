@@ -1057,19 +1057,7 @@ internal sealed class CrdtStore : IDisposable
     /// Checkpoints the whole write-ahead log into the database and truncates it to zero bytes. Returns false when
     /// readers still used the log after the busy timeout (nothing is lost; the next attempt finishes the job).
     /// </summary>
-    public bool TruncateWal()
-    {
-        var statement = _db.Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-        try
-        {
-            statement.Step();
-            return statement.GetInt64(0) == 0;
-        }
-        finally
-        {
-            statement.Reset();
-        }
-    }
+    public bool TruncateWal() => _db.Scalar("PRAGMA wal_checkpoint(TRUNCATE)").AsInteger == 0;
 
     public void SaveMembers(IReadOnlyList<(ActorId Actor, string Address, string State)> members)
     {

@@ -102,31 +102,26 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
 
     private void WriteChunk(CrrTable table, SqlValue rowIds, int count, SqlValue dbVersion)
     {
-        var firstKey = SqlValue.FromInteger(Scalar(table.NextNewKeySql));
-        Run(table.InsertKeysSql, rowIds, firstKey);
-        if (_db.Changes == count)
+        var firstKey = _db.Scalar(table.NextNewKeySql);
+        if (_db.Execute(table.InsertKeysSql, rowIds, firstKey) == count)
         {
             // Every row got a new key, so none has clock rows yet: they follow from the row's position alone.
             var seqs = count * table.SeqsPerInsertedRow;
             var firstSeq = _reserveSeqs(seqs);
-            Run(table.InsertNewRowClocksSql, rowIds, firstKey, dbVersion, SqlValue.FromInteger(firstSeq));
+            _db.Execute(table.InsertNewRowClocksSql, rowIds, firstKey, dbVersion, SqlValue.FromInteger(firstSeq));
             _newRows.Add(new NewRows(table, rowIds, firstKey, firstSeq, count));
             _newRowSeqs += seqs;
             return;
         }
 
-        foreach (var sql in table.FlushInsertsSql)
+        var statements = table.FlushInsertsSql;
+        for (var i = 0; i < statements.Count - 1; i++)
         {
-            if (sql == table.FlushInsertsSql[^1])
-            {
-                // Reserved only now, after any re-created sentinels took theirs from the counter.
-                Run(sql, rowIds, dbVersion, SqlValue.FromInteger(_reserveSeqs(count * table.SeqsPerInsertedRow)));
-            }
-            else
-            {
-                Run(sql, rowIds, dbVersion);
-            }
+            _db.Execute(statements[i], rowIds, dbVersion);
         }
+
+        // Reserved only now, after any re-created sentinels took theirs from the counter.
+        _db.Execute(statements[^1], rowIds, dbVersion, SqlValue.FromInteger(_reserveSeqs(count * table.SeqsPerInsertedRow)));
     }
 
     /// <summary>
@@ -194,40 +189,6 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
     {
         _newRows.Clear();
         _newRowSeqs = 0;
-    }
-
-    private long Scalar(string sql)
-    {
-        var statement = _db.Prepare(sql);
-        try
-        {
-            statement.Step();
-            return statement.GetInt64(0);
-        }
-        finally
-        {
-            statement.Reset();
-        }
-    }
-
-    private void Run(string sql, params ReadOnlySpan<SqlValue> parameters)
-    {
-        var statement = _db.Prepare(sql);
-        try
-        {
-            for (var i = 0; i < parameters.Length; i++)
-            {
-                statement.Bind(i + 1, parameters[i]);
-            }
-
-            while (statement.Step())
-            {
-            }
-        }
-        finally
-        {
-            statement.Reset();
-        }
     }
 
     /// <summary>Forgets captured inserts (the transaction rolled back).</summary>
