@@ -1,4 +1,7 @@
+using System.Net;
+using Corrosion.Gossip.Broadcast;
 using Corrosion.Gossip.Sync;
+using Corrosion.Gossip.Transport.Memory;
 using Corrosion.TestKit;
 using FluentAssertions;
 using Xunit;
@@ -7,9 +10,11 @@ namespace Corrosion.Gossip.Tests.Broadcast;
 
 public sealed class BroadcastTests : IAsyncDisposable
 {
-    private readonly InMemoryBroadcastPeers _peers = new(seed: 11);
+    private readonly InMemoryNetwork _network = new(new Random(11));
+    private readonly BroadcastPeers<InMemoryPeerTransport> _peers = new();
 
-    private Task<InMemoryBroadcastPeers.Peer> StartAsync(string name, int port) => _peers.StartAsync(name, port);
+    private Task<BroadcastPeers<InMemoryPeerTransport>.Peer> StartAsync(string name, int port) =>
+        _peers.StartAsync(name, _network.CreateTransport(new IPEndPoint(IPAddress.Loopback, port)), new BroadcastOptions { Fanout = 2 }, seed: port);
 
     private static async Task<long> CountAsync(ICorrosionNode node)
     {
@@ -27,12 +32,12 @@ public sealed class BroadcastTests : IAsyncDisposable
         await a.Node.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('one', 'from a')"]);
         await Eventually.UntilAsync(async () => await CountAsync(b.Node) == 1 && await CountAsync(c.Node) == 1, TimeSpan.FromSeconds(20), "a's row broadcast to b and c");
 
-        _peers.Network.Partition([c.Transport.LocalEndPoint], [a.Transport.LocalEndPoint, b.Transport.LocalEndPoint]);
+        _network.Partition([c.Transport.LocalEndPoint], [a.Transport.LocalEndPoint, b.Transport.LocalEndPoint]);
         await a.Node.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('two', 'while c is cut off')"]);
         await Eventually.UntilAsync(async () => await CountAsync(b.Node) == 2, TimeSpan.FromSeconds(20), "b receives the second row");
         (await CountAsync(c.Node)).Should().Be(1, "c is partitioned away");
 
-        _peers.Network.Heal();
+        _network.Heal();
         await using (var link = await c.Transport.ConnectAsync(a.Transport.LocalEndPoint, _peers.Stopping))
         {
             var result = await new SyncSession(c.Node).RunAsClientAsync(link, _peers.Stopping);

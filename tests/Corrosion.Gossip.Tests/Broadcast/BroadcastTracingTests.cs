@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using Corrosion.Gossip.Broadcast;
 using Corrosion.Gossip.Transport.Memory;
 using Corrosion.TestKit;
 using Corrosion.Tracing;
@@ -10,11 +12,12 @@ namespace Corrosion.Gossip.Tests.Broadcast;
 /// <summary>A broadcast changeset received from a peer is a consumer span naming the origin and version, parenting its apply.</summary>
 public sealed class BroadcastTracingTests : IAsyncDisposable
 {
-    private readonly InMemoryBroadcastPeers _peers = new(seed: 13);
+    private readonly InMemoryNetwork _network = new(new Random(13));
+    private readonly BroadcastPeers<InMemoryPeerTransport> _peers = new();
 
     private async Task<(CorrosionNode Node, InMemoryPeerTransport Transport)> StartAsync(string name, int port)
     {
-        var peer = await _peers.StartAsync(name, port);
+        var peer = await _peers.StartAsync(name, _network.CreateTransport(new IPEndPoint(IPAddress.Loopback, port)), new BroadcastOptions { Fanout = 2 }, seed: port);
         return (peer.Node, peer.Transport);
     }
 

@@ -1,12 +1,8 @@
-using System.Net;
 using Corrosion.Gossip.Broadcast;
-using Corrosion.Gossip.Cluster;
-using Corrosion.Gossip.Sync;
 using Corrosion.Gossip.Transport;
 using Corrosion.Gossip.Transport.Tcp;
 using Corrosion.TestKit;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Corrosion.Gossip.Tests.Broadcast;
@@ -18,22 +14,14 @@ namespace Corrosion.Gossip.Tests.Broadcast;
 public sealed class IdleLinkBroadcastTests : IAsyncDisposable
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(300);
-    private readonly TempDirectory _dir = new();
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
-    private readonly List<(CorrosionNode Node, TcpUdpPeerTransport Transport, ChangeBroadcaster Broadcaster, Task Loops)> _peers = [];
+    private readonly BroadcastPeers<TcpUdpPeerTransport> _peers = new();
 
     private async Task<(CorrosionNode Node, TcpUdpPeerTransport Transport, ListLoggerProvider Logs)> StartAsync(string name)
     {
         var logs = new ListLoggerProvider();
-        var node = await NodeFactory.OpenAsync(_dir, name, Schemas.Todos);
         var transport = TcpUdpPeerTransport.Bind(new GossipTransportOptions { Addr = "127.0.0.1:0", Plaintext = true, IdleTimeout = Idle }, logs);
-        var broadcaster = new ChangeBroadcaster(
-            node, transport, () => [.. _peers.Select(p => p.Transport.LocalEndPoint)], new BroadcastOptions(), new Random(1), NullLogger<ChangeBroadcaster>.Instance, TimeProvider.System, Idle);
-
-        // No sync loop runs: only broadcast can deliver.
-        var dispatcher = new PeerStreamDispatcher(transport, new SyncSession(node), broadcaster, NullLogger<PeerStreamDispatcher>.Instance);
-        _peers.Add((node, transport, broadcaster, Task.WhenAll(broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token))));
-        return (node, transport, logs);
+        var peer = await _peers.StartAsync(name, transport, new BroadcastOptions(), seed: 1, streamIdleTimeout: Idle);
+        return (peer.Node, peer.Transport, logs);
     }
 
     private static async Task<long> CountAsync(ICorrosionNode node)
@@ -60,18 +48,5 @@ public sealed class IdleLinkBroadcastTests : IAsyncDisposable
         await Eventually.UntilAsync(async () => await CountAsync(a.Node) == 2, TimeSpan.FromSeconds(10), "the second row by broadcast, on a new stream");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        foreach (var peer in _peers)
-        {
-            await peer.Transport.DisposeAsync();
-            await peer.Loops.WaitAsync(TimeSpan.FromSeconds(10));
-            await peer.Broadcaster.DisposeAsync();
-            await peer.Node.DisposeAsync();
-        }
-
-        _stop.Dispose();
-        _dir.Dispose();
-    }
+    public ValueTask DisposeAsync() => _peers.DisposeAsync();
 }

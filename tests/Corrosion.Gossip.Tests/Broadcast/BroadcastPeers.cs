@@ -1,33 +1,32 @@
-using System.Net;
 using Corrosion.Gossip.Broadcast;
 using Corrosion.Gossip.Cluster;
 using Corrosion.Gossip.Sync;
-using Corrosion.Gossip.Transport.Memory;
+using Corrosion.Gossip.Transport;
 using Corrosion.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Corrosion.Gossip.Tests.Broadcast;
 
 /// <summary>
-/// Nodes on one in-memory network, each with a broadcaster (fan-out 2, every started peer live) and a stream
-/// dispatcher serving broadcasts and sync sessions; no SWIM and no sync loop. Disposing stops and closes them all.
+/// Nodes that each run a broadcaster (every started peer counts as live) and a stream dispatcher serving broadcasts
+/// and sync sessions, on transports the test binds; no SWIM and no sync loop, so only broadcast delivers on its own.
+/// Disposing stops and closes them all.
 /// </summary>
-internal sealed class InMemoryBroadcastPeers(int seed) : IAsyncDisposable
+internal sealed class BroadcastPeers<TTransport> : IAsyncDisposable
+    where TTransport : IPeerTransport
 {
     private readonly TempDirectory _dir = new();
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
     private readonly List<Peer> _peers = [];
 
-    public InMemoryNetwork Network { get; } = new(new Random(seed));
-
     public CancellationToken Stopping => _stop.Token;
 
-    public async Task<Peer> StartAsync(string name, int port)
+    /// <param name="streamIdleTimeout">The transport's idle timeout, which the broadcaster's stream reuse follows.</param>
+    public async Task<Peer> StartAsync(string name, TTransport transport, BroadcastOptions options, int seed, TimeSpan? streamIdleTimeout = null)
     {
         var node = await NodeFactory.OpenAsync(_dir, name, Schemas.Todos);
-        var transport = Network.CreateTransport(new IPEndPoint(IPAddress.Loopback, port));
         var broadcaster = new ChangeBroadcaster(
-            node, transport, () => [.. _peers.Select(p => p.Transport.LocalEndPoint)], new BroadcastOptions { Fanout = 2 }, new Random(port), NullLogger<ChangeBroadcaster>.Instance)
+            node, transport, () => [.. _peers.Select(p => p.Transport.LocalEndPoint)], options, new Random(seed), NullLogger<ChangeBroadcaster>.Instance, TimeProvider.System, streamIdleTimeout)
         {
             Tracing = node.Tracing.Source,
         };
@@ -52,5 +51,5 @@ internal sealed class InMemoryBroadcastPeers(int seed) : IAsyncDisposable
         _dir.Dispose();
     }
 
-    public sealed record Peer(CorrosionNode Node, InMemoryPeerTransport Transport, ChangeBroadcaster Broadcaster, Task Loops);
+    public sealed record Peer(CorrosionNode Node, TTransport Transport, ChangeBroadcaster Broadcaster, Task Loops);
 }
