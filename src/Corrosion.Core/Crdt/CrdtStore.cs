@@ -153,7 +153,7 @@ internal sealed class CrdtStore : IDisposable
         _db.CreateFunction("crsql_internal_sync_bit", () => _syncBit ? 1L : 0L);
         _db.CreateFunction("crsql_next_db_version", () => NextDbVersion());
         _db.CreateFunction("crsql_increment_and_get_seq", () => _seq++);
-        _db.CreateFunction("crsql_pack_columns", -1, deterministic: true, args => PackedPk.Pack(args));
+        PackColumnsFunction.Register(_db);
         _db.CreateFunction("crsql_site_id", () => ActorId.ToByteArray());
         _db.CreateFunction("crsql_db_version", () => DbVersion);
     }

@@ -110,11 +110,11 @@ public static class PackedPk
 
     private static int EncodedSize(SqlValue value) => value.Kind switch
     {
-        SqlValueKind.Integer => 1 + IntegerBytes(value.AsInteger),
-        SqlValueKind.Real => 9,
+        SqlValueKind.Integer => IntegerSize(value.AsInteger),
+        SqlValueKind.Real => RealSize,
         SqlValueKind.Text => LengthPrefixed(Encoding.UTF8.GetByteCount(value.AsText)),
         SqlValueKind.Blob => LengthPrefixed(value.AsBlob.Length),
-        _ => 1,
+        _ => NullSize,
     };
 
     private static int LengthPrefixed(int length) => 1 + IntegerBytes(length) + length;
@@ -124,17 +124,9 @@ public static class PackedPk
         switch (value.Kind)
         {
             case SqlValueKind.Integer:
-            {
-                var n = IntegerBytes(value.AsInteger);
-                destination[0] = (byte)((n << 3) | 1);
-                WriteBigEndian(destination.Slice(1, n), value.AsInteger);
-                return 1 + n;
-            }
-
+                return WriteInteger(destination, value.AsInteger);
             case SqlValueKind.Real:
-                destination[0] = 2;
-                BinaryPrimitives.WriteDoubleBigEndian(destination[1..], value.AsReal);
-                return 9;
+                return WriteReal(destination, value.AsReal);
             case SqlValueKind.Text:
             {
                 var length = Encoding.UTF8.GetByteCount(value.AsText);
@@ -144,17 +136,47 @@ public static class PackedPk
             }
 
             case SqlValueKind.Blob:
-            {
-                var blob = value.AsBlob;
-                var n = WriteLengthPrefix(destination, 4, blob.Length);
-                blob.CopyTo(destination[n..]);
-                return n + blob.Length;
-            }
-
+                return WriteBytes(destination, 4, value.AsBlob);
             default:
-                destination[0] = 5;
-                return 1;
+                return WriteNull(destination);
         }
+    }
+
+    internal static int IntegerSize(long value) => 1 + IntegerBytes(value);
+
+    internal static int BytesSize(int length) => LengthPrefixed(length);
+
+    internal const int RealSize = 9;
+
+    internal const int NullSize = 1;
+
+    internal static int WriteInteger(Span<byte> destination, long value)
+    {
+        var n = IntegerBytes(value);
+        destination[0] = (byte)((n << 3) | 1);
+        WriteBigEndian(destination.Slice(1, n), value);
+        return 1 + n;
+    }
+
+    internal static int WriteReal(Span<byte> destination, double value)
+    {
+        destination[0] = 2;
+        BinaryPrimitives.WriteDoubleBigEndian(destination[1..], value);
+        return RealSize;
+    }
+
+    /// <summary>Text (type 3, UTF-8) or blob (type 4) bytes with their length prefix.</summary>
+    internal static int WriteBytes(Span<byte> destination, int type, ReadOnlySpan<byte> bytes)
+    {
+        var n = WriteLengthPrefix(destination, type, bytes.Length);
+        bytes.CopyTo(destination[n..]);
+        return n + bytes.Length;
+    }
+
+    internal static int WriteNull(Span<byte> destination)
+    {
+        destination[0] = 5;
+        return NullSize;
     }
 
     private static int WriteLengthPrefix(Span<byte> destination, int type, int length)
