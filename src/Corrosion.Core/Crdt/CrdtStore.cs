@@ -32,6 +32,7 @@ internal sealed class CrdtStore : IDisposable
     private bool _syncBit;
     private long _pendingDbVersion;
     private long _seq;
+    private WalCheckpointer? _checkpointer;
 
     private CrdtStore(SqliteConnection db, CorrosionOptions options, TimeProvider time, ILogger logger)
     {
@@ -74,6 +75,7 @@ internal sealed class CrdtStore : IDisposable
         {
             var store = new CrdtStore(db, options, time, logger);
             store.Initialize();
+            store._checkpointer = WalCheckpointer.Attach(db, options.BusyTimeout, logger);
             return store;
         }
         catch
@@ -1097,6 +1099,7 @@ internal sealed class CrdtStore : IDisposable
     {
         ClearClientStatements();
         _inserts.Dispose();
+        _checkpointer?.Dispose();
         _db.Dispose();
         _authorizer.Dispose();
     }

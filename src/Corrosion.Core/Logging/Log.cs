@@ -65,6 +65,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1020, EventName = "WalTruncateFailed", Level = LogLevel.Error, Message = "could not check or truncate the write-ahead log")]
     public static partial void WalTruncateFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 1021, EventName = "WalCheckpointFailed", Level = LogLevel.Warning, Message = "background checkpoint of the write-ahead log failed: {Error} (code {Code}); the next commits will try again")]
+    public static partial void WalCheckpointFailed(ILogger logger, string error, int code);
+
     [LoggerMessage(EventId = 1016, EventName = "SubscriptionsFellBehindFeed", Level = LogLevel.Warning, Message = "subscriptions fell behind the change feed; re-running every subscription's whole query")]
     public static partial void SubscriptionsFellBehindFeed(ILogger logger);
 }
