@@ -36,14 +36,31 @@ public sealed class AdminSocketTests
         return builder.Build();
     }
 
+    /// <summary>Starts an agent's services; disposing stops them (the socket file goes away) and disposes the host.</summary>
+    private static async Task<RunningAgent> StartAsync(TempDir dir, string socketPath)
+    {
+        var host = BuildHost(dir, socketPath);
+        await host.StartAsync();
+        return new RunningAgent(host);
+    }
+
+    private sealed class RunningAgent(IHost host) : IAsyncDisposable
+    {
+        public IServiceProvider Services => host.Services;
+
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Round_trip_answers_every_command()
     {
         using var dir = new TempDir();
         var socket = dir.Combine("run", "admin.sock");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             var node = host.Services.GetRequiredService<ICorrosionNode>();
 
@@ -56,10 +73,6 @@ public sealed class AdminSocketTests
             var reload = await AdminClient.SendAsync(socket, AdminCommands.Reload, default);
             reload.GetProperty("created_tables").GetArrayLength().Should().Be(0);
         }
-        finally
-        {
-            await host.StopAsync();
-        }
 
         File.Exists(socket).Should().BeFalse("the socket file is removed on clean shutdown");
     }
@@ -69,9 +82,7 @@ public sealed class AdminSocketTests
     {
         using var dir = new TempDir();
         var socket = dir.Combine("run", "admin.sock");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             var node = host.Services.GetRequiredService<ICorrosionNode>();
             (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).GetArrayLength().Should().Be(0, "nothing holds the writer");
@@ -98,10 +109,6 @@ public sealed class AdminSocketTests
             (await waiting).Version.Should().NotBeNull();
             (await AdminClient.SendAsync(socket, AdminCommands.Locks, default)).GetArrayLength().Should().Be(0);
         }
-        finally
-        {
-            await host.StopAsync();
-        }
     }
 
     [Fact]
@@ -109,9 +116,7 @@ public sealed class AdminSocketTests
     {
         using var dir = new TempDir();
         var socket = dir.Combine("run", "admin.sock");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             if (!OperatingSystem.IsWindows())
             {
@@ -129,10 +134,6 @@ public sealed class AdminSocketTests
             (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027cluster_rejoin\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload, subs_list, locks)\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"error\":\"expected {\\u0022cmd\\u0022:\\u0022\\u003Ccommand\\u003E\\u0022}\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
-        }
-        finally
-        {
-            await host.StopAsync();
         }
     }
 
@@ -152,15 +153,9 @@ public sealed class AdminSocketTests
         }
 
         File.Exists(socket).Should().BeTrue();
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             (await AdminClient.SendAsync(socket, AdminCommands.Ping, default)).GetString().Should().Be("pong");
-        }
-        finally
-        {
-            await host.StopAsync();
         }
     }
 
@@ -195,9 +190,7 @@ public sealed class AdminSocketTests
     {
         using var dir = new TempDir();
         var socket = dir.Combine("admin.sock");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             var node = host.Services.GetRequiredService<ICorrosionNode>();
 
@@ -212,10 +205,6 @@ public sealed class AdminSocketTests
             reload.ExitCode.Should().Be(0);
             reload.Out.Should().EndWith("Reloaded schema: 0 table(s) created, 0 altered\n");
         }
-        finally
-        {
-            await host.StopAsync();
-        }
     }
 
     [Fact]
@@ -224,9 +213,7 @@ public sealed class AdminSocketTests
         using var dir = new TempDir();
         var socket = dir.Combine("admin.sock");
         var broken = dir.Write("default-config.toml", "[db]\npath = \"/x.db\"\n");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             var node = host.Services.GetRequiredService<ICorrosionNode>();
 
@@ -239,10 +226,6 @@ public sealed class AdminSocketTests
             named.ExitCode.Should().Be(1);
             named.Err.Should().StartWith($"corrosion actor id: config {broken}");
         }
-        finally
-        {
-            await host.StopAsync();
-        }
     }
 
     [Fact]
@@ -250,9 +233,7 @@ public sealed class AdminSocketTests
     {
         using var dir = new TempDir();
         var socket = dir.Combine("admin.sock");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             var node = host.Services.GetRequiredService<ICorrosionNode>();
             (await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "list")).Should().Be((0, string.Empty, string.Empty));
@@ -278,10 +259,6 @@ public sealed class AdminSocketTests
             info.Out.Should().Contain($"\"id\": \"{subscription.Id}\"").And.Contain("\"rows\": 1");
             unknown.Should().Be((1, string.Empty, $"corrosion subs info: no subscription with id {Guid.Empty}\n"));
         }
-        finally
-        {
-            await host.StopAsync();
-        }
     }
 
     [Fact]
@@ -289,9 +266,7 @@ public sealed class AdminSocketTests
     {
         using var dir = new TempDir();
         var socket = dir.Combine("admin.sock");
-        using var host = BuildHost(dir, socket);
-        await host.StartAsync();
-        try
+        await using (var host = await StartAsync(dir, socket))
         {
             dir.Write("schema/more.sql", "CREATE TABLE more (id INTEGER NOT NULL PRIMARY KEY, v TEXT);");
             var added = await CliRunner.RunAsync(dir, "--admin-path", socket, "reload");
@@ -305,10 +280,6 @@ public sealed class AdminSocketTests
             dropped.Err.Should().StartWith("corrosion reload: ").And.Contain("completed_at");
 
             (await AdminClient.SendAsync(socket, AdminCommands.Ping, default)).GetString().Should().Be("pong", "the agent keeps serving after a failed reload");
-        }
-        finally
-        {
-            await host.StopAsync();
         }
     }
 
