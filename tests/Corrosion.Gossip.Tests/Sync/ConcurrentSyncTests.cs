@@ -47,8 +47,8 @@ public sealed class ConcurrentSyncTests : IDisposable
         await using var aTransport = network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 1001));
         await using var bTransport = network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 1002));
         await using var cTransport = network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 1003));
-        var aServes = ServeOneAsync(aTransport, new SyncSession(a), timeout.Token);
-        var cServes = ServeOneAsync(cTransport, cSync, timeout.Token);
+        var aServes = SyncServing.ServeOneAsync(aTransport, new SyncSession(a), timeout.Token);
+        var cServes = SyncServing.ServeOneAsync(cTransport, cSync, timeout.Token);
 
         await using var cToA = await cTransport.ConnectAsync(aTransport.LocalEndPoint, timeout.Token);
         var cPull = cSync.RunAsClientAsync(cToA, timeout.Token);
@@ -67,23 +67,10 @@ public sealed class ConcurrentSyncTests : IDisposable
 
         // With nothing in flight, C advertises what it really holds again.
         await b.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('b-1', 't')"]);
-        var cServesAgain = ServeOneAsync(cTransport, cSync, timeout.Token);
+        var cServesAgain = SyncServing.ServeOneAsync(cTransport, cSync, timeout.Token);
         await using var bToCAgain = await bTransport.ConnectAsync(cTransport.LocalEndPoint, timeout.Token);
         (await new SyncSession(b).RunAsClientAsync(bToCAgain, timeout.Token)).ChangesetsSent.Should().Be(1, "B's own write");
         await cServesAgain;
-    }
-
-    private static async Task<SyncResult> ServeOneAsync(IPeerTransport transport, SyncSession session, CancellationToken cancellationToken)
-    {
-        await foreach (var connection in transport.AcceptAsync(cancellationToken))
-        {
-            await using (connection)
-            {
-                return await session.ServeAsync(connection, cancellationToken);
-            }
-        }
-
-        throw new InvalidOperationException("no connection accepted");
     }
 
     /// <summary>Forwards every call to a node, except that applying changesets first waits for a gate.</summary>

@@ -20,18 +20,7 @@ public sealed class SyncSessionTests : IDisposable
         await using var clientTransport = network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 1002));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        var serve = Task.Run(async () =>
-        {
-            await foreach (var connection in serverTransport.AcceptAsync(timeout.Token))
-            {
-                await using (connection)
-                {
-                    return await new SyncSession(server).ServeAsync(connection, timeout.Token);
-                }
-            }
-
-            throw new InvalidOperationException("no connection accepted");
-        });
+        var serve = SyncServing.ServeOneAsync(serverTransport, new SyncSession(server), timeout.Token);
         await using var outbound = await clientTransport.ConnectAsync(serverTransport.LocalEndPoint, timeout.Token);
         var clientResult = await new SyncSession(client).RunAsClientAsync(outbound, timeout.Token);
         return (clientResult, await serve);
