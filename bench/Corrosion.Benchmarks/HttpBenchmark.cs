@@ -15,13 +15,15 @@ namespace Corrosion.Benchmarks;
 /// <summary>
 /// The HTTP API on real Kestrel (loopback) with a real HttpClient: 50,000 todos rows through /v1/transactions in
 /// requests of 500 statements against raw SQLite writing the same rows in the same batches; then a 100,000-row
-/// query streamed from /v1/queries (rows/s and time to first row).
+/// query streamed from /v1/queries (rows/s and time to first row); then the same 50,000 rows sent by
+/// <see cref="ConcurrentClients"/> clients at once (the single writer serializes them; parsing and responses overlap).
 /// </summary>
 internal static class HttpBenchmark
 {
     private const int Rows = 50_000;
     private const int Batch = 500;
     private const int QueryRows = 100_000;
+    private const int ConcurrentClients = 4;
     private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
 
     public static async Task RunAsync(int runs)
@@ -30,13 +32,15 @@ internal static class HttpBenchmark
         var http = new List<double>();
         var queryRates = new List<double>();
         var firstRows = new List<double>();
+        var concurrent = new List<double>();
         for (var run = 0; run < runs; run++)
         {
             raw.Add(Rows / RawSqlite().TotalSeconds);
-            var (writeRate, queryRate, firstRow) = await HttpAsync();
+            var (writeRate, queryRate, firstRow) = await HttpAsync(clients: 1);
             http.Add(writeRate);
             queryRates.Add(queryRate);
             firstRows.Add(firstRow);
+            concurrent.Add((await HttpAsync(ConcurrentClients)).WriteRate);
         }
 
         var rawMedian = Measure.Median(raw);
@@ -45,6 +49,9 @@ internal static class HttpBenchmark
         Measure.Report("raw SQLite (same rows, same batches)", "rows/s", rawMedian);
         Measure.Report("POST /v1/transactions (Kestrel, HttpClient, loopback)", "rows/s", httpMedian);
         Console.WriteLine($"{"ratio http / raw",-58} {httpMedian / rawMedian,14:0.00}x");
+        var concurrentMedian = Measure.Median(concurrent);
+        Measure.Report($"the same rows from {ConcurrentClients} clients at once", "rows/s", concurrentMedian);
+        Console.WriteLine($"{$"ratio {ConcurrentClients} clients / 1 client",-58} {concurrentMedian / httpMedian,14:0.00}x");
         Console.WriteLine($"http: {QueryRows} rows streamed from POST /v1/queries, median of {runs} runs");
         Measure.Report("query streaming", "rows/s", Measure.Median(queryRates));
         Console.WriteLine($"{"time to first row",-58} {Measure.Median(firstRows),14:0.000} ms");
@@ -82,7 +89,8 @@ internal static class HttpBenchmark
         }
     }
 
-    private static async Task<(double WriteRate, double QueryRate, double FirstRowMs)> HttpAsync()
+    /// <param name="clients">Clients sending the write requests at once; the query is measured only with one.</param>
+    private static async Task<(double WriteRate, double QueryRate, double FirstRowMs)> HttpAsync(int clients)
     {
         var dir = Measure.Workspace();
         try
@@ -112,16 +120,25 @@ internal static class HttpBenchmark
                 return JsonSerializer.SerializeToUtf8Bytes(statements);
             }).ToList();
 
+            // Client c sends requests c, c + clients, ...: every client has its share from the start.
             var started = Stopwatch.GetTimestamp();
-            foreach (var body in bodies)
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await client.PostAsync("/v1/transactions", content);
-                response.EnsureSuccessStatusCode();
-            }
+                for (var b = c; b < bodies.Count; b += clients)
+                {
+                    using var content = new ByteArrayContent(bodies[b]);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                    using var response = await client.PostAsync("/v1/transactions", content);
+                    response.EnsureSuccessStatusCode();
+                }
+            }));
 
             var writeRate = Rows / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            if (clients > 1)
+            {
+                await app.StopAsync();
+                return (writeRate, 0, 0);
+            }
 
             // Top up to QueryRows rows for the streaming measurement.
             for (var b = Rows / Batch; b < QueryRows / Batch; b++)
