@@ -49,6 +49,10 @@ internal sealed partial class WalCheckpointer : IDisposable
     public static unsafe WalCheckpointer Attach(SqliteConnection writer, TimeSpan busyTimeout, ILogger logger)
     {
         var connection = SqliteConnection.Open(writer.Path, readOnly: false, busyTimeout);
+
+        // A connection learns that the database is in WAL mode (and opens the log) on its first read; until then
+        // a checkpoint on it is a successful no-op.
+        _ = connection.Scalar("SELECT count(*) FROM sqlite_schema");
         var checkpointer = new WalCheckpointer(writer, connection, logger);
         checkpointer._self = GCHandle.Alloc(checkpointer);
         _ = sqlite3_wal_hook(writer.Handle.DangerousGetHandle(), &OnCommit, GCHandle.ToIntPtr(checkpointer._self));

@@ -26,11 +26,9 @@ public sealed class WalCheckpointerTests : IDisposable
 
         commits.Should().BeGreaterThan(10, "no checkpoint is due before the log reaches the threshold");
 
-        // The checkpoint copied what it could: a new one from elsewhere finds at most the pages committed since.
-        using var other = SqliteConnection.Open(writer.Path);
-        using var status = other.PrepareUncached("PRAGMA wal_checkpoint(PASSIVE)");
-        status.Step().Should().BeTrue();
-        status.GetValue(1).AsInteger.Should().BeGreaterThan(WalCheckpointer.ThresholdPages - 1);
+        // In WAL mode only a checkpoint writes pages into the database file, and the commits run none themselves:
+        // the background one copied the log (a checkpoint on a connection that has not read yet would do nothing).
+        new FileInfo(writer.Path).Length.Should().BeGreaterThan(WalCheckpointer.ThresholdPages * 4096L / 2);
     }
 
     [Fact]
