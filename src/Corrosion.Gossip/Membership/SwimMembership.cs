@@ -540,15 +540,17 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         }
         else
         {
-            // Joined: announce to a few addresses among members held down and bootstrap addresses no active member
-            // has, which finds unknown members and heals partitions (both sides hold the other down).
+            // Joined: announce to a few random active members (foca's periodic_announce): their feeds carry every
+            // member they know, so two members that the join dissemination left unaware of each other still meet.
+            // And to a few addresses among members held down and bootstrap addresses no active member has, which
+            // heals partitions (both sides hold the other down).
             var candidates = new List<EndPoint>();
-            var active = new HashSet<EndPoint>();
+            var active = new List<EndPoint>();
             foreach (var member in Current.Members)
             {
                 if (member.IsActive)
                 {
-                    active.Add(member.Member.Address);
+                    AddTarget(active, member.Member.Address);
                 }
                 else if (member.Status == MemberStatus.Down)
                 {
@@ -564,7 +566,12 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
                 }
             }
 
-            targets = Sample(candidates, _options.AnnounceFanout);
+            targets = Sample(active, _options.AnnounceFanout);
+            foreach (var address in Sample(candidates, _options.AnnounceFanout))
+            {
+                AddTarget(targets, address);
+            }
+
             next = _options.AnnouncePeriod;
         }
 
