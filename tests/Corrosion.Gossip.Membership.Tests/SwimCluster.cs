@@ -64,7 +64,8 @@ internal sealed class SwimCluster : IAsyncDisposable
         IEnumerable<SwimTestNode>? bootstrap = null,
         ActorId? actorId = null,
         IMemberStore? store = null,
-        Action<SwimOptions>? configure = null)
+        Action<SwimOptions>? configure = null,
+        bool settle = true)
     {
         var options = FastOptions();
         Configure?.Invoke(options);
@@ -87,7 +88,11 @@ internal sealed class SwimCluster : IAsyncDisposable
         var testNode = new SwimTestNode($"n{index}", membership, transport, store);
         _nodes.Add(testNode);
         await membership.StartAsync();
-        await SettleAsync();
+        if (settle)
+        {
+            await SettleAsync();
+        }
+
         return testNode;
     }
 
