@@ -58,7 +58,10 @@ internal sealed class SwimCluster : IAsyncDisposable
 
     public static IPEndPoint AddressOf(int index) => new(IPAddress.Parse($"10.0.0.{index + 1}"), 4001);
 
-    /// <summary>Starts a node at <see cref="AddressOf"/>(<paramref name="index"/>).</summary>
+    /// <summary>
+    /// Starts a node at <see cref="AddressOf"/>(<paramref name="index"/>); without <paramref name="settle"/> it does not
+    /// wait for the join, so many nodes can start at the same simulated instant.
+    /// </summary>
     public async Task<SwimTestNode> StartAsync(
         int index,
         IEnumerable<SwimTestNode>? bootstrap = null,

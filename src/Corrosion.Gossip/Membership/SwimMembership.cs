@@ -28,8 +28,8 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
     private const int MaxLeaveRecipients = 64;
     private const int MaxRelays = 1024;
 
-    // A feed answering an announce carries every active member, over this many datagrams at most (about 350
-    // members at the default packet size); beyond that, periodic announces to random members fill in the rest.
+    // A feed answering an announce carries every active member, over this many datagrams at most (350 to 500
+    // members at the default packet size, IPv6 or IPv4); beyond that, periodic announces fill in the rest.
     private const int MaxFeedDatagrams = 16;
 
     private readonly IPeerTransport _transport;
