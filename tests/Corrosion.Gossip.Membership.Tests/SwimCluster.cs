@@ -58,13 +58,17 @@ internal sealed class SwimCluster : IAsyncDisposable
 
     public static IPEndPoint AddressOf(int index) => new(IPAddress.Parse($"10.0.0.{index + 1}"), 4001);
 
-    /// <summary>Starts a node at <see cref="AddressOf"/>(<paramref name="index"/>).</summary>
+    /// <summary>
+    /// Starts a node at <see cref="AddressOf"/>(<paramref name="index"/>); without <paramref name="settle"/> it does not
+    /// wait for the join, so many nodes can start at the same simulated instant.
+    /// </summary>
     public async Task<SwimTestNode> StartAsync(
         int index,
         IEnumerable<SwimTestNode>? bootstrap = null,
         ActorId? actorId = null,
         IMemberStore? store = null,
-        Action<SwimOptions>? configure = null)
+        Action<SwimOptions>? configure = null,
+        bool settle = true)
     {
         var options = FastOptions();
         Configure?.Invoke(options);
@@ -87,7 +91,11 @@ internal sealed class SwimCluster : IAsyncDisposable
         var testNode = new SwimTestNode($"n{index}", membership, transport, store);
         _nodes.Add(testNode);
         await membership.StartAsync();
-        await SettleAsync();
+        if (settle)
+        {
+            await SettleAsync();
+        }
+
         return testNode;
     }
 

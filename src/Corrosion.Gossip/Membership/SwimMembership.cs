@@ -28,6 +28,10 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
     private const int MaxLeaveRecipients = 64;
     private const int MaxRelays = 1024;
 
+    // A feed answering an announce carries every active member, over this many datagrams at most (350 to 500
+    // members at the default packet size, IPv6 or IPv4); beyond that, periodic announces fill in the rest.
+    private const int MaxFeedDatagrams = 16;
+
     private readonly IPeerTransport _transport;
     private readonly SwimOptions _options;
     private readonly IMemberStore? _store;
@@ -536,15 +540,17 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         }
         else
         {
-            // Joined: announce to a few addresses among members held down and bootstrap addresses no active member
-            // has, which finds unknown members and heals partitions (both sides hold the other down).
+            // Joined: announce to a few random active members (foca's periodic_announce): their feeds carry every
+            // member they know, so two members that the join dissemination left unaware of each other still meet.
+            // And to a few addresses among members held down and bootstrap addresses no active member has, which
+            // heals partitions (both sides hold the other down).
             var candidates = new List<EndPoint>();
-            var active = new HashSet<EndPoint>();
+            var active = new List<EndPoint>();
             foreach (var member in Current.Members)
             {
                 if (member.IsActive)
                 {
-                    active.Add(member.Member.Address);
+                    AddTarget(active, member.Member.Address);
                 }
                 else if (member.Status == MemberStatus.Down)
                 {
@@ -560,7 +566,12 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
                 }
             }
 
-            targets = Sample(candidates, _options.AnnounceFanout);
+            targets = Sample(active, _options.AnnounceFanout);
+            foreach (var address in Sample(candidates, _options.AnnounceFanout))
+            {
+                AddTarget(targets, address);
+            }
+
             next = _options.AnnouncePeriod;
         }
 
@@ -573,7 +584,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         Log.Announcing(_logger, targets.Count, next);
         foreach (var target in targets)
         {
-            await SendAsync(target, SwimMessageKind.Announce, 0, null, null, includeMembers: false, ct).ConfigureAwait(false);
+            await SendAsync(target, SwimMessageKind.Announce, 0, null, null, ct).ConfigureAwait(false);
         }
     }
 
@@ -617,11 +628,11 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         switch (message.Kind)
         {
             case SwimMessageKind.Ping:
-                await SendAsync(replyTo, SwimMessageKind.Ack, message.ProbeNumber, null, notice, includeMembers: false, ct).ConfigureAwait(false);
+                await SendAsync(replyTo, SwimMessageKind.Ack, message.ProbeNumber, null, notice, ct).ConfigureAwait(false);
                 return;
 
             case SwimMessageKind.Announce:
-                await SendAsync(replyTo, SwimMessageKind.Feed, 0, null, notice, includeMembers: true, ct).ConfigureAwait(false);
+                await SendFeedAsync(message.Sender, notice, ct).ConfigureAwait(false);
                 return;
 
             case SwimMessageKind.PingReq when message.Target is not null:
@@ -643,7 +654,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 
         if (notice is not null && ShouldNotify(message.Sender.Id))
         {
-            await SendAsync(replyTo, SwimMessageKind.Feed, 0, null, notice, includeMembers: false, ct).ConfigureAwait(false);
+            await SendAsync(replyTo, SwimMessageKind.Feed, 0, null, notice, ct).ConfigureAwait(false);
         }
     }
 
@@ -669,7 +680,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 
         if (_relays.Remove(message.ProbeNumber, out var relay) && relay.Target == message.Sender.Id)
         {
-            await SendAsync(relay.Requester, SwimMessageKind.ForwardedAck, relay.RequesterProbe, message.Sender, null, includeMembers: false, ct).ConfigureAwait(false);
+            await SendAsync(relay.Requester, SwimMessageKind.ForwardedAck, relay.RequesterProbe, message.Sender, null, ct).ConfigureAwait(false);
         }
     }
 
@@ -679,7 +690,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         if (target.Id == Self.Id)
         {
             // Asked to probe ourselves: answer the requester directly.
-            await SendAsync(message.Sender.Address, SwimMessageKind.ForwardedAck, message.ProbeNumber, Self, null, includeMembers: false, ct).ConfigureAwait(false);
+            await SendAsync(message.Sender.Address, SwimMessageKind.ForwardedAck, message.ProbeNumber, Self, null, ct).ConfigureAwait(false);
             return;
         }
 
@@ -691,7 +702,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 
         var number = ++_nextProbeNumber;
         _relays[number] = new Relay(message.Sender.Address, message.ProbeNumber, target.Id, _time.GetUtcNow() + _options.ProbePeriod);
-        await SendAsync(target.Address, SwimMessageKind.Ping, number, null, null, includeMembers: false, ct).ConfigureAwait(false);
+        await SendAsync(target.Address, SwimMessageKind.Ping, number, null, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>Applies one statement about a member: SWIM precedence, then swap, log, timers and dissemination.</summary>
@@ -866,7 +877,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
             (this, number),
             _options.ProbeRtt,
             Timeout.InfiniteTimeSpan);
-        await SendAsync(next.Address, SwimMessageKind.Ping, number, null, null, includeMembers: false, ct).ConfigureAwait(false);
+        await SendAsync(next.Address, SwimMessageKind.Ping, number, null, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>Round-robin over a shuffled list of the active members, reshuffled after each pass.</summary>
@@ -906,7 +917,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         Log.IndirectProbe(_logger, probe.Target.Id, relays.Count);
         foreach (var relay in relays)
         {
-            await SendAsync(relay, SwimMessageKind.PingReq, number, probe.Target, null, includeMembers: false, ct).ConfigureAwait(false);
+            await SendAsync(relay, SwimMessageKind.PingReq, number, probe.Target, null, ct).ConfigureAwait(false);
         }
     }
 
@@ -937,7 +948,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
                     break;
                 }
 
-                await SendAsync(target, SwimMessageKind.Gossip, 0, null, null, includeMembers: false, ct).ConfigureAwait(false);
+                await SendAsync(target, SwimMessageKind.Gossip, 0, null, null, ct).ConfigureAwait(false);
             }
         }
 
@@ -1003,7 +1014,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         {
             foreach (var recipient in recipients)
             {
-                await SendAsync(recipient, SwimMessageKind.Leave, 0, null, SelfState(MemberStatus.Left), includeMembers: false, timeout.Token).ConfigureAwait(false);
+                await SendAsync(recipient, SwimMessageKind.Leave, 0, null, SelfState(MemberStatus.Left), timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
@@ -1016,9 +1027,9 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// Sends one message with as many piggybacked updates as fit: <paramref name="first"/> (if any), then pending
-    /// updates, then (for a feed) a random sample of known members.
+    /// updates.
     /// </summary>
-    private async Task SendAsync(EndPoint destination, SwimMessageKind kind, uint probeNumber, Member? target, MemberState? first, bool includeMembers, CancellationToken ct)
+    private async Task SendAsync(EndPoint destination, SwimMessageKind kind, uint probeNumber, Member? target, MemberState? first, CancellationToken ct)
     {
         var updates = new List<MemberState>();
         var header = new SwimMessage(kind, _options.ClusterId, Self, _incarnation, probeNumber, target, updates);
@@ -1029,13 +1040,41 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
             budget -= SwimCodec.UpdateLength(first);
         }
 
-        budget -= _updates.Take(updates, budget);
-        if (includeMembers)
+        _updates.Take(updates, budget);
+        await SendEncodedAsync(destination, header, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Answers an announce with every active member this node knows (the requester excepted), split over as many feed
+    /// datagrams as needed (at most <see cref="MaxFeedDatagrams"/>): the first also carries <paramref name="notice"/>
+    /// and pending updates. A joiner thus learns the whole cluster from its seed at once; with one datagram it learned
+    /// about 20 members and found the rest only as each of them probed it (n probe periods in the worst case), and two
+    /// members that were both missed by the join dissemination never learned of each other at all.
+    /// </summary>
+    private async Task SendFeedAsync(Member requester, MemberState? notice, CancellationToken ct)
+    {
+        var known = Current.Members.Where(m => m.IsActive && m.Id != requester.Id).ToList();
+        Shuffle(known);
+        var next = 0;
+        for (var datagram = 0; datagram < MaxFeedDatagrams; datagram++)
         {
-            var known = Current.Members.Where(m => m.Status != MemberStatus.Left).ToList();
-            Shuffle(known);
-            foreach (var member in known)
+            var updates = new List<MemberState>();
+            var header = new SwimMessage(SwimMessageKind.Feed, _options.ClusterId, Self, _incarnation, 0, null, updates);
+            var budget = _packetSize - SwimCodec.HeaderLength(header);
+            if (datagram == 0)
             {
+                if (notice is not null)
+                {
+                    updates.Add(notice with { Since = default });
+                    budget -= SwimCodec.UpdateLength(notice);
+                }
+
+                budget -= _updates.Take(updates, budget);
+            }
+
+            for (; next < known.Count; next++)
+            {
+                var member = known[next];
                 var length = SwimCodec.UpdateLength(member);
                 if (length > budget || updates.Count >= SwimCodec.MaxUpdates)
                 {
@@ -1048,9 +1087,18 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
                     budget -= length;
                 }
             }
-        }
 
-        var payload = SwimCodec.Encode(header);
+            await SendEncodedAsync(requester.Address, header, ct).ConfigureAwait(false);
+            if (next >= known.Count)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendEncodedAsync(EndPoint destination, SwimMessage message, CancellationToken ct)
+    {
+        var payload = SwimCodec.Encode(message);
         try
         {
             await _transport.SendDatagramAsync(destination, payload, ct).ConfigureAwait(false);
@@ -1059,7 +1107,7 @@ public sealed class SwimMembership : IHostedService, IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             Interlocked.Increment(ref _sendFailures);
-            Log.SendFailed(_logger, ex, kind.ToString(), destination);
+            Log.SendFailed(_logger, ex, message.Kind.ToString(), destination);
         }
     }
 

@@ -47,8 +47,8 @@ public sealed class SwimOptions
     public TimeSpan AnnounceBackoffMax { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Once joined, this often announce to <see cref="AnnounceFanout"/> members picked among those held down and the
-    /// bootstrap list: finds members we do not know and heals partitions.
+    /// Once joined, this often announce to <see cref="AnnounceFanout"/> random active members (their feeds name members
+    /// we do not know) and to as many picked among those held down and the bootstrap list (heals partitions).
     /// </summary>
     public TimeSpan AnnouncePeriod { get; set; } = TimeSpan.FromSeconds(60);
 
