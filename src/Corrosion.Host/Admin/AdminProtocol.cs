@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Corrosion.Host.Admin;
@@ -9,6 +10,16 @@ namespace Corrosion.Host.Admin;
 //             | {"cmd":"locks"}
 //             | {"cmd":"reload"} | {"cmd":"reload","schema_paths":["/etc/corrosion/schema",...]}
 //   response: {"ok":<value>} | {"error":"<message>"}
+
+/// <summary>How admin requests and responses are written.</summary>
+internal static class AdminJsonWriting
+{
+    /// <summary>
+    /// Quotes, <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c> and non-ASCII text stay as written (only what JSON requires is
+    /// escaped): the lines are read by people (<c>socat</c>, <c>corrosion subs list</c>), never embedded in HTML.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
 
 /// <summary>Admin command names.</summary>
 internal static class AdminCommands
@@ -73,7 +84,7 @@ internal sealed record AdminRequest(string Cmd, IReadOnlyList<string>? SchemaPat
     public string ToJson()
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, AdminJsonWriting.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("cmd", Cmd);
@@ -139,7 +150,7 @@ internal sealed record AdminResponse(string Json)
     private static AdminResponse Write(Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, AdminJsonWriting.WriterOptions))
         {
             writer.WriteStartObject();
             body(writer);

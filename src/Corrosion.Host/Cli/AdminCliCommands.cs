@@ -103,7 +103,7 @@ internal static class AdminCliCommands
             ? new(AdminCommands.Reload)
             : new(AdminCommands.Reload, [.. loaded.Config.Db.SchemaPaths.Select(p => Path.GetFullPath(p))]);
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = AdminJsonWriting.WriterOptions.Encoder };
 
     private static IEnumerable<string> Strings(JsonElement ok, string name) =>
         ok.ValueKind == JsonValueKind.Object && ok.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array

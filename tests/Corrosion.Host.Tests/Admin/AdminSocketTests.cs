@@ -131,8 +131,8 @@ public sealed class AdminSocketTests
 
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
             (await reader.ReadLineAsync()).Should().StartWith("{\"error\":\"request is not JSON");
-            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command \\u0027cluster_rejoin\\u0027 (known: ping, actor_id, cluster_members, sync_state, reload, subs_list, locks)\"}");
-            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"expected {\\u0022cmd\\u0022:\\u0022\\u003Ccommand\\u003E\\u0022}\"}");
+            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"unknown command 'cluster_rejoin' (known: ping, actor_id, cluster_members, sync_state, reload, subs_list, locks)\"}");
+            (await reader.ReadLineAsync()).Should().Be("{\"error\":\"expected {\\\"cmd\\\":\\\"<command>\\\"}\"}");
             (await reader.ReadLineAsync()).Should().Be("{\"ok\":\"pong\"}");
         }
     }
@@ -258,6 +258,27 @@ public sealed class AdminSocketTests
             info.ExitCode.Should().Be(0, info.Err);
             info.Out.Should().Contain($"\"id\": \"{subscription.Id}\"").And.Contain("\"rows\": 1");
             unknown.Should().Be((1, string.Empty, $"corrosion subs info: no subscription with id {Guid.Empty}\n"));
+        }
+    }
+
+    [Fact]
+    public async Task Subs_list_and_info_print_sql_with_quotes_and_angle_brackets_as_written()
+    {
+        using var dir = new TempDir();
+        var socket = dir.Combine("admin.sock");
+        await using (var host = await StartAsync(dir, socket))
+        {
+            var node = host.Services.GetRequiredService<ICorrosionNode>();
+            const string sql = "SELECT title FROM todos WHERE id = 'a' AND title <> '<&>'";
+            await using var subscription = await node.SubscribeAsync(sql);
+
+            var list = await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "list");
+            var info = await CliRunner.RunAsync(dir, "--admin-path", socket, "subs", "info", "--id", subscription.Id.ToString());
+
+            list.ExitCode.Should().Be(0, list.Err);
+            list.Out.Should().Contain("\"sql\":\"" + sql + "\"");
+            info.ExitCode.Should().Be(0, info.Err);
+            info.Out.Should().Contain("\"sql\": \"" + sql + "\"");
         }
     }
 
