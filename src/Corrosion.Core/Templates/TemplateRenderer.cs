@@ -89,7 +89,7 @@ public sealed class TemplateRenderer
         }
         catch (TemplateException ex)
         {
-            Log.TemplateRenderFailed(_logger, _options.SourcePath, _options.DestinationPath, ex.Message);
+            LogRenderFailed(ex.Message);
             Volatile.Write(ref _lastError, ex);
             return (recording.Seen, ex);
         }
@@ -97,13 +97,25 @@ public sealed class TemplateRenderer
         {
             // Reading the template or writing the output failed; report it like a template error (position 0:0).
             var error = new TemplateException(_options.SourcePath, 0, 0, ex.Message, ex);
-            Log.TemplateRenderFailed(_logger, _options.SourcePath, _options.DestinationPath, ex.Message);
+            LogRenderFailed(ex.Message);
             Volatile.Write(ref _lastError, error);
             return (recording.Seen, error);
         }
 
         await RunCommandAsync(cancellationToken).ConfigureAwait(false);
         return (recording.Seen, null);
+    }
+
+    /// <summary>
+    /// While watching, a failed render is logged (the previous output stays). With <c>Once</c> it is thrown to the
+    /// caller, which reports it (the CLI on stderr), so it is not logged as well.
+    /// </summary>
+    private void LogRenderFailed(string reason)
+    {
+        if (!_options.Once)
+        {
+            Log.TemplateRenderFailed(_logger, _options.SourcePath, _options.DestinationPath, reason);
+        }
     }
 
     private async Task<Template> LoadAsync(CancellationToken cancellationToken)

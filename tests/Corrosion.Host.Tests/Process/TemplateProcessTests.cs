@@ -51,6 +51,18 @@ public sealed class TemplateProcessTests
         File.Exists(dir.Combine("todos.txt")).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task Once_reports_a_failed_render_once_on_stderr_and_nothing_on_stdout()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.rhai", "ok\n<%= todo.title %>");
+        var port = AgentProcesses.FreePort();
+
+        var result = await CorrosionProcess.RunAsync(dir.Path, Deadline, "--api-addr", $"127.0.0.1:{port}", "template", "--once", "bad.rhai:bad.txt");
+
+        result.Should().Be((1, string.Empty, "corrosion template: bad.rhai:2:5: unknown variable 'todo'\n"));
+    }
+
     private static async Task WaitForOutputAsync(TempDir dir, string expected, CorrosionProcess template)
     {
         var path = dir.Combine("todos.txt");
