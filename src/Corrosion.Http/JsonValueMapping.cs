@@ -109,7 +109,7 @@ internal static class JsonValueMapping
     /// <summary>
     /// Writes a finite double the way the original's serde_json (ryu) does, so responses read like the spec's:
     /// the shortest digits that round-trip, in plain notation while the decimal point stays within 16 digits and
-    /// no more than 5 zeros follow it (<c>2.0</c>, <c>0.000027208</c>, <c>1000000000000000.0</c>), else in
+    /// no more than 4 zeros follow it (<c>2.0</c>, <c>0.000027208</c>, <c>0.00001</c>, <c>1000000000000000.0</c>), else in
     /// scientific notation with a lower-case <c>e</c> and no padding (<c>5e-8</c>, <c>1e20</c>, <c>1.5e-7</c>).
     /// A fraction or exponent is always there, so the number reads back as REAL.
     /// </summary>
