@@ -76,20 +76,31 @@ internal static class AdminCliCommands
             }
         }, ct));
 
-        var id = new Option<Guid>("--id") { Description = "The subscription's id (its corro-query-id)", Required = true };
+        var id = new Option<string>("--id") { Description = "The subscription's id (its corro-query-id)", Required = true };
         var info = new Command("info", "Show one subscription (as indented JSON)") { id };
-        info.SetAction((result, ct) => RunAsync(context, result, "subs info", AdminCommands.SubsList, (console, ok) =>
+        info.SetAction((result, ct) =>
         {
-            var wanted = result.GetValue(id);
-            var match = ok.EnumerateArray().FirstOrDefault(s => s.GetProperty("id").GetGuid() == wanted);
-            if (match.ValueKind == JsonValueKind.Undefined)
+            var text = result.GetValue(id)!;
+            if (!Guid.TryParse(text, out var wanted))
             {
-                throw new AdminException($"no subscription with id {wanted}");
+                context.Console.Fail("subs info", $"--id: '{text}' is not a UUID");
+                return Task.FromResult(ExitCodes.Error);
             }
 
-            console.WriteLine(JsonSerializer.Serialize(match, JsonOptions));
-        }, ct));
+            return RunAsync(context, result, "subs info", AdminCommands.SubsList, (console, ok) => PrintSubscription(console, ok, wanted), ct);
+        });
         return new Command("subs", "Subscription commands (admin socket)") { list, info };
+    }
+
+    private static void PrintSubscription(CliConsole console, JsonElement ok, Guid wanted)
+    {
+        var match = ok.EnumerateArray().FirstOrDefault(s => s.GetProperty("id").GetGuid() == wanted);
+        if (match.ValueKind == JsonValueKind.Undefined)
+        {
+            throw new AdminException($"no subscription with id {wanted}");
+        }
+
+        console.WriteLine(JsonSerializer.Serialize(match, JsonOptions));
     }
 
     /// <summary>

@@ -315,4 +315,14 @@ public sealed class AdminSocketTests
         result.ExitCode.Should().Be(1);
         result.Err.Should().Be($"corrosion actor id: there is no admin socket at {socket} (is the agent running? set the path with --admin-path or admin.path)\n");
     }
+
+    [Fact]
+    public async Task Subs_info_with_an_id_that_is_not_a_uuid_says_so()
+    {
+        using var dir = new TempDir();
+
+        var result = await CliRunner.RunAsync(dir, "--admin-path", dir.Combine("admin.sock"), "subs", "info", "--id", "zzz");
+
+        result.Should().Be((1, string.Empty, "corrosion subs info: --id: 'zzz' is not a UUID\n"));
+    }
 }
