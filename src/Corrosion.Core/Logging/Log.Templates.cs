@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Logging;
 
-/// <summary>Template renderer messages: EventIds 1500-1599 (kept apart from the rest of Core's range); next free: 1507.</summary>
+/// <summary>Template renderer messages: EventIds 1500-1599 (kept apart from the rest of Core's range); next free: 1508.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1500, EventName = "TemplateWatching", Level = LogLevel.Information, Message = "Watching and rendering {Source} to {Destination}")]
@@ -19,6 +19,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1504, EventName = "TemplateCommandFailed", Level = LogLevel.Error, Message = "could not run command '{Command}' after rendering {Destination}")]
     public static partial void TemplateCommandFailed(ILogger logger, string command, string destination, Exception exception);
+
+    [LoggerMessage(EventId = 1507, EventName = "TemplateCommandNotStarted", Level = LogLevel.Error, Message = "could not run command '{Command}' after rendering {Destination}: {Reason}")]
+    public static partial void TemplateCommandNotStarted(ILogger logger, string command, string destination, string reason);
 
     [LoggerMessage(EventId = 1505, EventName = "TemplateWatchFailed", Level = LogLevel.Warning, Message = "stopped watching a query of {Source} for changes")]
     public static partial void TemplateWatchFailed(ILogger logger, string source, Exception exception);

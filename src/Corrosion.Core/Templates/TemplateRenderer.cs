@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -203,6 +204,11 @@ public sealed class TemplateRenderer
             {
                 Log.TemplateCommandExited(_logger, _options.Command, _options.DestinationPath, process.ExitCode);
             }
+        }
+        catch (Win32Exception ex)
+        {
+            // The program is missing or not executable: the OS's reason says it all, a stack trace would bury it.
+            Log.TemplateCommandNotStarted(_logger, _options.Command, _options.DestinationPath, ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

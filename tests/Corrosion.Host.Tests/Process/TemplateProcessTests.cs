@@ -63,6 +63,23 @@ public sealed class TemplateProcessTests
         result.Should().Be((1, string.Empty, "corrosion template: bad.rhai:2:5: unknown variable 'todo'\n"));
     }
 
+    [Fact]
+    public async Task A_command_that_cannot_start_is_logged_in_one_line_and_is_not_fatal()
+    {
+        using var dir = new TempDir();
+        dir.Write("static.rhai", "no queries here\n");
+        var port = AgentProcesses.FreePort();
+
+        var result = await CorrosionProcess.RunAsync(dir.Path, Deadline, "--api-addr", $"127.0.0.1:{port}", "template", "--once", "static.rhai:out.txt:/nonexistent/program --flag");
+
+        result.ExitCode.Should().Be(0, result.Err);
+        File.ReadAllText(dir.Combine("out.txt")).Should().Be("no queries here\n");
+        var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().ContainSingle().Which.Should()
+            .Contain("ERROR Corrosion.Templates.TemplateRenderer: could not run command '/nonexistent/program --flag' after rendering out.txt: ")
+            .And.Contain("/nonexistent/program");
+    }
+
     private static async Task WaitForOutputAsync(TempDir dir, string expected, CorrosionProcess template)
     {
         var path = dir.Combine("todos.txt");
