@@ -80,8 +80,18 @@ internal static class AgentCommand
         }
         catch (Exception ex)
         {
-            Log.AgentFailed(logger, ex);
-            context.Console.Fail("agent", Describe(ex, loaded.Config));
+            var reason = Describe(ex, loaded.Config);
+            if (IsOperatorError(ex))
+            {
+                // The reason names the key or file to fix; a stack trace would only bury it.
+                Log.AgentFailedWithReason(logger, reason);
+            }
+            else
+            {
+                Log.AgentFailed(logger, ex);
+            }
+
+            context.Console.Fail("agent", reason);
             return ExitCodes.Error;
         }
         finally
@@ -148,6 +158,24 @@ internal static class AgentCommand
             }
         });
         return app;
+    }
+
+    /// <summary>
+    /// Failures whose message tells the operator what to fix (a port in use, a schema file or setting that is refused),
+    /// as opposed to bugs, whose stack trace is worth logging.
+    /// </summary>
+    internal static bool IsOperatorError(Exception ex)
+    {
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Microsoft.AspNetCore.Connections.AddressInUseException or Corrosion.Gossip.Transport.AddressInUseException
+                or SchemaException or Microsoft.Extensions.Options.OptionsValidationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A start-up failure for the user: a listener that cannot bind is named by its config key.</summary>

@@ -29,6 +29,11 @@ internal sealed class CorrosionConsoleFormatter : ConsoleFormatter, IDisposable
 
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
+        if (IsHostStartupFault(logEntry.Category, logEntry.EventId))
+        {
+            return;
+        }
+
         var message = logEntry.Formatter(logEntry.State, logEntry.Exception);
         if (string.IsNullOrEmpty(message) && logEntry.Exception is null)
         {
@@ -112,4 +117,12 @@ internal sealed class CorrosionConsoleFormatter : ConsoleFormatter, IDisposable
         textWriter.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         textWriter.Write('\n');
     }
+
+    /// <summary>
+    /// The generic host's "Hosting failed to start" entry, with the exception's stack trace. The agent reports a
+    /// failed start itself, once (a log line naming the reason, and <c>corrosion agent: &lt;reason&gt;</c> on stderr).
+    /// </summary>
+    internal static bool IsHostStartupFault(string category, EventId eventId) =>
+        eventId.Name == "HostedServiceStartupFaulted"
+        && string.Equals(category, "Microsoft.Extensions.Hosting.Internal.Host", StringComparison.Ordinal);
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Host.Logging;
 
-/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4017 (4013 PgNotAvailable and 4014 PrometheusNotAvailable are retired).</summary>
+/// <summary>The host's log messages. EventIds 4000-4999; next free id: 4018 (4013 PgNotAvailable and 4014 PrometheusNotAvailable are retired).</summary>
 internal static partial class Log
 {
     [LoggerMessage(4000, LogLevel.Information, "Starting Corrosion Agent v{Version}", EventName = "StartingAgent")]
@@ -41,6 +41,9 @@ internal static partial class Log
 
     [LoggerMessage(4012, LogLevel.Error, "Corrosion Agent failed", EventName = "AgentFailed")]
     public static partial void AgentFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4017, LogLevel.Error, "Corrosion Agent failed: {Reason}", EventName = "AgentFailedWithReason")]
+    public static partial void AgentFailedWithReason(ILogger logger, string reason);
 
     [LoggerMessage(4015, LogLevel.Information, "Starting Prometheus metrics exporter on tcp/{Address}", EventName = "StartingPrometheus")]
     public static partial void StartingPrometheus(ILogger logger, string address);

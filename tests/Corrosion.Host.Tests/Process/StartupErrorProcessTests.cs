@@ -21,7 +21,27 @@ public sealed class StartupErrorProcessTests
 
         agent.ExitCode.Should().Be(1);
         agent.Err.Should().EndWith($"corrosion agent: api.addr: {addr} is already in use (is another agent running? pick another port)\n");
+        ErrorLines(agent.Out).Should().Equal($"ERROR Corrosion.Host.Agent: Corrosion Agent failed: api.addr: {addr} is already in use (is another agent running? pick another port)");
     }
+
+    [Fact]
+    public async Task A_refused_schema_file_is_reported_once_without_a_stack_trace()
+    {
+        using var dir = new TempDir();
+        var config = AgentProcessTests.WriteConfig(dir);
+        var schema = dir.Write("schema/todo.sql", "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT NOT NULL);");
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().StartWith($"corrosion agent: schema file {schema}: table 'todos': ");
+        agent.Out.Should().NotContain("   at ", "the reason names the file to fix; a stack trace would bury it");
+        ErrorLines(agent.Out).Should().ContainSingle().Which.Should().StartWith($"ERROR Corrosion.Host.Agent: Corrosion Agent failed: schema file {schema}: ");
+    }
+
+    /// <summary>The ERROR entries of an agent's log, without their timestamps.</summary>
+    private static string[] ErrorLines(string log) =>
+        [.. log.Split('\n').Where(l => l.Contains(" ERROR ", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..])];
 
     [Fact]
     public async Task Metrics_address_in_use_names_telemetry_prometheus_addr()
