@@ -125,8 +125,9 @@ public sealed class AgentProcessTests
         }
 
         using var dir = new TempDir();
-        // The default API port (8080) may be taken on a test machine; the override keeps the test independent of it.
-        await using var agent = CorrosionProcess.Start(dir.Path, "--api-addr", "127.0.0.1:0", "agent");
+        // The default API port (8080) and gossip port (8787) may be taken on a test machine (another agent on
+        // [::]:8787 takes 127.0.0.1:8787 too); the overrides keep the test independent of them.
+        await using var agent = CorrosionProcess.Start(dir.Path, new Dictionary<string, string> { ["CORROSION_GOSSIP__ADDR"] = "127.0.0.1:0" }, "--api-addr", "127.0.0.1:0", "agent");
 
         await WaitForApiAsync(agent);
 
