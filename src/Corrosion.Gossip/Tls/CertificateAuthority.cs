@@ -26,9 +26,22 @@ public sealed class CertificateAuthority(TimeProvider? timeProvider = null)
 
     private readonly TimeProvider _timeProvider = timeProvider ?? TimeProvider.System;
 
-    /// <summary>Generates a CA and writes <c>ca_cert.pem</c> and <c>ca_key.pem</c> into <paramref name="outputDirectory"/>.</summary>
+    /// <summary>
+    /// Generates a CA and writes <c>ca_cert.pem</c> and <c>ca_key.pem</c> into <paramref name="outputDirectory"/>.
+    /// Refuses (<see cref="IOException"/>, nothing written) when either file exists there: a new CA key in place of
+    /// the one that signed a cluster's certificates cannot sign certificates that cluster accepts.
+    /// </summary>
     public CertificateFiles GenerateCa(string outputDirectory, string commonName = "Corrosion CA")
     {
+        foreach (var name in (ReadOnlySpan<string>)[CaKeyFileName, CaCertificateFileName])
+        {
+            var existing = Path.GetFullPath(Path.Combine(outputDirectory, name));
+            if (File.Exists(existing))
+            {
+                throw new IOException($"{existing} already exists; refusing to replace a CA (move it away or write the new CA elsewhere), nothing was written");
+            }
+        }
+
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName($"CN={commonName}"), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(X509BasicConstraintsExtension.CreateForCertificateAuthority(pathLengthConstraint: 0));

@@ -34,6 +34,28 @@ public sealed class TlsCommandTests
     }
 
     [Fact]
+    public async Task Ca_generate_never_replaces_an_existing_ca()
+    {
+        using var dir = new TempDir();
+        var first = await CliRunner.RunAsync(dir, "tls", "ca", "generate", "--output-path", dir.Path);
+        first.ExitCode.Should().Be(0, first.Err);
+        var key = File.ReadAllText(dir.Combine("ca_key.pem"));
+        var certificate = File.ReadAllText(dir.Combine("ca_cert.pem"));
+
+        var second = await CliRunner.RunAsync(dir, "tls", "ca", "generate", "--output-path", dir.Path);
+        File.Delete(dir.Combine("ca_key.pem"));
+        var certificateOnly = await CliRunner.RunAsync(dir, "tls", "ca", "generate", "--output-path", dir.Path);
+
+        second.Should().Be((1, string.Empty,
+            $"corrosion tls ca generate: {dir.Combine("ca_key.pem")} already exists; refusing to replace a CA (move it away or write the new CA elsewhere), nothing was written\n"));
+        certificateOnly.ExitCode.Should().Be(1);
+        certificateOnly.Err.Should().Contain(dir.Combine("ca_cert.pem"));
+        File.Exists(dir.Combine("ca_key.pem")).Should().BeFalse("nothing is written when either file exists");
+        File.ReadAllText(dir.Combine("ca_cert.pem")).Should().Be(certificate);
+        key.Should().Contain("PRIVATE KEY");
+    }
+
+    [Fact]
     public async Task Server_generate_refuses_a_bad_ip_and_missing_ca_files()
     {
         using var dir = new TempDir();
