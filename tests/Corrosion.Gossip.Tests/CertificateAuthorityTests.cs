@@ -44,18 +44,31 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
-    public void Regenerating_over_a_world_readable_key_file_narrows_it_to_0600()
+    public void Regenerating_over_a_world_readable_server_key_file_narrows_it_to_0600()
     {
         if (OperatingSystem.IsWindows())
         {
             return;
         }
 
-        var keyPath = _directory.Combine("ca_key.pem");
+        var ca = _authority.GenerateCa(_directory.Combine("ca"));
+        Directory.CreateDirectory(_directory.Combine("server"));
+        var keyPath = _directory.Combine("server", "server_key.pem");
         File.WriteAllText(keyPath, "old");
         File.SetUnixFileMode(keyPath, (UnixFileMode)0b110_100_100);
-        _authority.GenerateCa(_directory.Path);
+        _authority.GenerateServer(_directory.Combine("server"), IPAddress.Loopback, ca.CertificatePath, ca.KeyPath);
         File.GetUnixFileMode(keyPath).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    [Fact]
+    public void A_ca_is_never_generated_over_an_existing_one()
+    {
+        File.WriteAllText(_directory.Combine("ca_cert.pem"), "old");
+
+        var act = () => _authority.GenerateCa(_directory.Path);
+
+        act.Should().Throw<IOException>().WithMessage($"{_directory.Combine("ca_cert.pem")} already exists*nothing was written");
+        File.Exists(_directory.Combine("ca_key.pem")).Should().BeFalse();
     }
 
     [Fact]
