@@ -42,6 +42,25 @@ public sealed class MergeTests : IDisposable
     }
 
     [Fact]
+    public async Task Text_with_nul_characters_is_stored_and_merged_whole_at_any_length()
+    {
+        // SQLitePCLRaw's string overload of sqlite3_bind_text binds longer strings NUL-terminated (length -1), so
+        // SQLite kept text only up to its first NUL: a 1001-byte value of NULs and 'y' arrived on peers as ''.
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var text = new string('\0', 1000) + "y";
+        await a.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES ('param', ?)", [SqlValue.FromText(text)])]);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('sql', CAST(zeroblob(1000) AS TEXT) || 'y')"]);
+
+        await SyncAsync(a, b);
+
+        const string Sql = "SELECT id, typeof(title), length(CAST(title AS BLOB)), hex(substr(CAST(title AS BLOB), -2)) FROM todos ORDER BY id";
+        var expected = new[] { "param|text|1001|0079", "sql|text|1001|0079" };
+        (await NodeQueries.RowsAsync(a, Sql)).Should().Equal(expected);
+        (await NodeQueries.RowsAsync(b, Sql)).Should().Equal(expected);
+    }
+
+    [Fact]
     public async Task Equal_col_version_conflict_is_won_by_the_bigger_value_on_both_sides()
     {
         // The spec's example: 'started' vs 'destroyed' at col_version 2; 'started' is bigger and wins everywhere.
