@@ -60,6 +60,41 @@ public sealed class MergeTests : IDisposable
         (await NodeQueries.RowsAsync(b, Sql)).Should().Equal(expected);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("05ff00")]
+    [InlineData("010b0570")]
+    public async Task A_change_with_a_malformed_primary_key_is_refused_as_a_corrosion_error(string pkHex)
+    {
+        // The unpacking error escaped as a FormatException, which the cluster layer does not expect from a merge:
+        // a broadcast stream ended with no log line, and a sync round ended the node's sync loop for good.
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var actor = ActorId.NewRandom();
+        var changeset = new Changeset(actor, 1, [new Change("todos", Convert.FromHexString(pkHex), "title", SqlValue.FromText("x"), 1, 1, actor, 1, 0)], 0, 0, 0, 0);
+
+        var apply = () => b.ApplyChangesetsAsync([changeset]);
+
+        (await apply.Should().ThrowExactlyAsync<CorrosionException>())
+            .Which.Message.Should().StartWith("change of 'todos' has a malformed primary key: ");
+        (await b.GetSyncStateAsync()).Heads.Should().NotContainKey(actor);
+    }
+
+    [Fact]
+    public async Task A_change_the_local_schema_refuses_is_a_corrosion_error_naming_the_constraint()
+    {
+        // Schemas that differ between nodes (here a peer without the NOT NULL): SQLite's constraint error escaped the
+        // merge as a SqliteException, which the cluster layer does not expect (see the malformed key test above).
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT);");
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k', NULL)"]);
+
+        var apply = async () => await b.ApplyChangesetsAsync(await a.ReadChangesetsAsync(a.ActorId, 1));
+
+        (await apply.Should().ThrowExactlyAsync<CorrosionException>())
+            .Which.Message.Should().Contain("NOT NULL constraint failed: todos.title");
+        (await b.GetSyncStateAsync()).Heads.Should().NotContainKey(a.ActorId);
+    }
+
     [Fact]
     public async Task Equal_col_version_conflict_is_won_by_the_bigger_value_on_both_sides()
     {
