@@ -26,6 +26,10 @@ public sealed partial class SyncSession
     private readonly int _maxVersionsPerSession;
     private readonly IncomingVersions _incoming = new();
 
+    // Versions already reported as refused: every round offers them again until the schemas agree, and a warning per
+    // version per round buried the log (thousands of lines a minute). Repeats go to debug.
+    private readonly HashSet<(ActorId Actor, long Version)> _refused = [];
+
     public SyncSession(ICorrosionNode node, int maxVersionsPerSession = 20_000)
     {
         _node = node;
@@ -186,7 +190,7 @@ public sealed partial class SyncSession
         }
         catch (CorrosionException ex) when (pending.Count == 1)
         {
-            Log.ChangesetRefused(Logger, pending[0].ActorId.ToString(), pending[0].Version, peer.ToString(), ex.Message);
+            ReportRefused(pending[0], peer, ex);
             return;
         }
         catch (CorrosionException)
@@ -201,8 +205,31 @@ public sealed partial class SyncSession
             }
             catch (CorrosionException ex)
             {
-                Log.ChangesetRefused(Logger, changeset.ActorId.ToString(), changeset.Version, peer.ToString(), ex.Message);
+                ReportRefused(changeset, peer, ex);
             }
+        }
+    }
+
+    private void ReportRefused(Changeset changeset, ActorId peer, CorrosionException ex)
+    {
+        bool first;
+        lock (_refused)
+        {
+            if (_refused.Count >= 100_000)
+            {
+                _refused.Clear();
+            }
+
+            first = _refused.Add((changeset.ActorId, changeset.Version));
+        }
+
+        if (first)
+        {
+            Log.ChangesetRefused(Logger, changeset.ActorId.ToString(), changeset.Version, peer.ToString(), ex.Message);
+        }
+        else
+        {
+            Log.ChangesetRefusedAgain(Logger, changeset.ActorId.ToString(), changeset.Version, peer.ToString(), ex.Message);
         }
     }
 
@@ -225,5 +252,8 @@ public sealed partial class SyncSession
     {
         [LoggerMessage(EventId = 2600, EventName = "SyncChangesetRefused", Level = LogLevel.Warning, Message = "refused changeset of actor {Actor} version {Version} synced from {Peer}: {Reason}")]
         public static partial void ChangesetRefused(ILogger logger, string actor, long version, string peer, string reason);
+
+        [LoggerMessage(EventId = 2601, EventName = "SyncChangesetRefusedAgain", Level = LogLevel.Debug, Message = "refused changeset of actor {Actor} version {Version} synced from {Peer} again: {Reason}")]
+        public static partial void ChangesetRefusedAgain(ILogger logger, string actor, long version, string peer, string reason);
     }
 }
