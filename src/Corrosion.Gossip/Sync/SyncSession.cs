@@ -158,7 +158,9 @@ public sealed partial class SyncSession
                     Metrics?.SyncChangesReceived(changeset.Changes.Count);
                     if (pending.Count >= ApplyBatch)
                     {
-                        await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                        var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                        changesets -= refused.Changesets;
+                        changes -= refused.Changes;
                         pending.Clear();
                     }
 
@@ -166,7 +168,9 @@ public sealed partial class SyncSession
                 case PeerFrameType.SyncDone:
                     if (pending.Count > 0)
                     {
-                        await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                        var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                        changesets -= refused.Changesets;
+                        changes -= refused.Changes;
                     }
 
                     return (changesets, changes);
@@ -181,22 +185,27 @@ public sealed partial class SyncSession
     /// key), applies them one at a time and reports the ones refused. One refused version used to roll back its
     /// whole batch and end the session, every round, so nothing planned after it ever arrived from that peer.
     /// </summary>
-    private async Task ApplyAsync(List<Changeset> pending, ActorId peer, CancellationToken cancellationToken)
+    /// <returns>
+    /// What was refused, which the session does not count as received: a round that only met versions refused before
+    /// logged "synced 1 changes" every second and kept the sync loop at its shortest backoff.
+    /// </returns>
+    private async Task<(int Changesets, int Changes)> ApplyAsync(List<Changeset> pending, ActorId peer, CancellationToken cancellationToken)
     {
         try
         {
             await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);
-            return;
+            return (0, 0);
         }
         catch (CorrosionException ex) when (pending.Count == 1)
         {
             ReportRefused(pending[0], peer, ex);
-            return;
+            return (1, pending[0].Changes.Count);
         }
         catch (CorrosionException)
         {
         }
 
+        int changesets = 0, changes = 0;
         foreach (var changeset in pending)
         {
             try
@@ -206,8 +215,12 @@ public sealed partial class SyncSession
             catch (CorrosionException ex)
             {
                 ReportRefused(changeset, peer, ex);
+                changesets++;
+                changes += changeset.Changes.Count;
             }
         }
+
+        return (changesets, changes);
     }
 
     private void ReportRefused(Changeset changeset, ActorId peer, CorrosionException ex)

@@ -89,6 +89,17 @@ public sealed class SchemaMismatchTests : IDisposable
         logs.Entries.Where(e => e.Level >= LogLevel.Warning && e.Message.Contains("NOT NULL constraint failed: todos.title", StringComparison.Ordinal))
             .Should().ContainSingle();
 
+        // A round that only met the refused version got nothing: no "synced 1 changes" line (one a second, forever).
+        static bool Again(string message) => message.Contains("again: ", StringComparison.Ordinal);
+        // (From the second repeat on: the first rounds ran concurrently with the ones that brought the rows.)
+        await Eventually.UntilAsync(
+            () => logs.Entries.Count(e => Again(e.Message)) >= 4,
+            Deadline,
+            "three more rounds that meet the refused version");
+        var entries = logs.Entries.ToList();
+        var repeats = entries.Select((e, i) => (e, i)).Where(x => Again(x.e.Message)).Select(x => x.i).ToList();
+        entries[repeats[1]..repeats[3]].Should().NotContain(e => e.EventId.Name == "Synced" || e.EventId.Name == "SyncedAsServer");
+
         await b.Invoking(s => s.StopAsync(CancellationToken.None)).Should().NotThrowAsync();
         await a.StopAsync(CancellationToken.None);
     }
