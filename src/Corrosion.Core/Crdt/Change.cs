@@ -1,3 +1,4 @@
+using System.Text;
 using Corrosion.Storage;
 
 namespace Corrosion.Crdt;
@@ -21,6 +22,17 @@ public sealed record Change(
     public const string SentinelCid = "-1";
 
     public bool IsSentinel => Cid == SentinelCid;
+
+    /// <summary>
+    /// About the bytes this change takes on the wire: its names, key and value, plus an allowance for the numbers
+    /// and length prefixes around them.
+    /// </summary>
+    public long ApproximateSize => Encoding.UTF8.GetByteCount(Table) + Pk.Length + Encoding.UTF8.GetByteCount(Cid) + Val.Kind switch
+    {
+        SqlValueKind.Text => Encoding.UTF8.GetByteCount(Val.AsText),
+        SqlValueKind.Blob => Val.AsBlob.Length,
+        _ => 9,
+    } + 48;
 
     public bool Equals(Change? other) =>
         other is not null && Table == other.Table && Pk.AsSpan().SequenceEqual(other.Pk) && Cid == other.Cid &&
@@ -50,28 +62,49 @@ public sealed record Changeset(
 
     public bool IsComplete => IsCleared || (SeqStart == 0 && SeqEnd == LastSeq);
 
+    /// <summary>The default byte budget of one chunk (<see cref="Chunk(int, long)"/>): well under a peer frame.</summary>
+    public const long DefaultMaxChunkBytes = 1 << 20;
+
     /// <summary>
-    /// Splits a complete or partial changeset into chunks of at most <paramref name="maxChanges"/> changes whose seq
-    /// ranges are contiguous and together cover this changeset's range.
+    /// Splits a complete or partial changeset into chunks of at most <paramref name="maxChanges"/> changes and about
+    /// <paramref name="maxBytes"/> bytes (<see cref="Change.ApproximateSize"/>; a single change bigger than that is
+    /// a chunk of its own) whose seq ranges are contiguous and together cover this changeset's range.
     /// </summary>
-    public IReadOnlyList<Changeset> Chunk(int maxChanges)
+    public IReadOnlyList<Changeset> Chunk(int maxChanges, long maxBytes = DefaultMaxChunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChanges, 1);
-        if (IsCleared || Changes.Count <= maxChanges)
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
+        if (IsCleared || Changes.Count == 0)
         {
             return [this];
         }
 
         var chunks = new List<Changeset>();
         var start = SeqStart;
-        for (var i = 0; i < Changes.Count; i += maxChanges)
+        var part = new List<Change>();
+        var bytes = 0L;
+        for (var i = 0; i < Changes.Count; i++)
         {
-            var part = Changes.Skip(i).Take(maxChanges).ToList();
-            var end = i + maxChanges >= Changes.Count ? SeqEnd : part[^1].Seq;
-            chunks.Add(this with { Changes = part, SeqStart = start, SeqEnd = end });
-            start = end + 1;
+            var size = Changes[i].ApproximateSize;
+            if (part.Count > 0 && (part.Count == maxChanges || bytes + size > maxBytes))
+            {
+                var end = part[^1].Seq;
+                chunks.Add(this with { Changes = part, SeqStart = start, SeqEnd = end });
+                start = end + 1;
+                part = [];
+                bytes = 0;
+            }
+
+            part.Add(Changes[i]);
+            bytes += size;
         }
 
+        if (chunks.Count == 0)
+        {
+            return [this];
+        }
+
+        chunks.Add(this with { Changes = part, SeqStart = start, SeqEnd = SeqEnd });
         return chunks;
     }
 

@@ -657,7 +657,17 @@ internal sealed class CrdtStore : IDisposable
                 }
 
                 var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                impacted += MergeChanges(changes, tables);
+                try
+                {
+                    impacted += MergeChanges(changes, tables);
+                }
+                catch (SqliteException ex) when (ex.IsConstraint)
+                {
+                    // The peer's schema allows what this node's does not (a NOT NULL or CHECK it lacks): a refusal of
+                    // the peer's data, like an unknown column, not a failure of this node.
+                    throw new CorrosionException($"change of actor {actor} version {changeset.Version} breaks this node's schema: {ex.Message}", ex);
+                }
+
                 Bookkeeping.MarkKnown(_db, actor, new InclusiveRange(changeset.Version, changeset.Version));
                 applied++;
                 var lastSeq = changes.Count == 0 ? 0 : changes.Max(c => c.Seq);
@@ -711,7 +721,16 @@ internal sealed class CrdtStore : IDisposable
                 throw new CorrosionException($"change of '{change.Table}' has an invalid causal length {change.Cl} or col_version {change.ColVersion}");
             }
 
-            var pk = PackedPk.Unpack(change.Pk);
+            SqlValue[] pk;
+            try
+            {
+                pk = PackedPk.Unpack(change.Pk);
+            }
+            catch (FormatException ex)
+            {
+                throw new CorrosionException($"change of '{change.Table}' has a malformed primary key: {ex.Message}", ex);
+            }
+
             if (pk.Length != table.KeyColumns.Count)
             {
                 throw new CorrosionException($"change of '{change.Table}' has a primary key of {pk.Length} columns, the table has {table.KeyColumns.Count}");

@@ -1,3 +1,4 @@
+using System.Text;
 using SQLitePCL;
 
 namespace Corrosion.Storage;
@@ -46,7 +47,9 @@ internal sealed class SqliteStatement : IDisposable
         {
             SqlValueKind.Integer => raw.sqlite3_bind_int64(_stmt, index, value.AsInteger),
             SqlValueKind.Real => raw.sqlite3_bind_double(_stmt, index, value.AsReal),
-            SqlValueKind.Text => raw.sqlite3_bind_text(_stmt, index, value.AsText),
+            // As UTF-8 bytes with their length: SQLitePCLRaw's string overload passes longer strings NUL-terminated,
+            // so SQLite kept a text only up to its first NUL character.
+            SqlValueKind.Text => raw.sqlite3_bind_text(_stmt, index, Encoding.UTF8.GetBytes(value.AsText)),
             SqlValueKind.Blob => value.AsBlob.Length == 0
                 ? raw.sqlite3_bind_zeroblob(_stmt, index, 0)
                 : raw.sqlite3_bind_blob(_stmt, index, value.AsBlob),
@@ -122,7 +125,8 @@ internal sealed class SqliteStatement : IDisposable
                 raw.sqlite3_result_double(ctx, value.AsReal);
                 break;
             case SqlValueKind.Text:
-                raw.sqlite3_result_text(ctx, value.AsText);
+                // With its length, as in Bind: a text may hold NUL characters.
+                raw.sqlite3_result_text(ctx, Encoding.UTF8.GetBytes(value.AsText));
                 break;
             case SqlValueKind.Blob:
                 if (value.AsBlob.Length == 0)

@@ -81,7 +81,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
         _stop = new CancellationTokenSource();
         // One session object serves both directions, so sessions it serves and sessions it starts share what they
         // are receiving (see IncomingVersions).
-        var sync = new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing };
+        var sync = new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing, Logger = _loggerFactory.CreateLogger<SyncSession>() };
         var dispatcher = new PeerStreamDispatcher(_transport, sync, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
         _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(sync, _stop.Token));
     }
@@ -158,6 +158,13 @@ public sealed partial class ClusterNode : IAsyncDisposable
                 Log.SyncFailed(_logger, ex.Message);
                 backoff = _options.MinSyncBackoff;
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Anything else a round meets (a merge failing in a way not foreseen) must not end anti-entropy for
+                // the life of the node, as it did, with no log line: say it, and carry on with the next round.
+                Log.SyncRoundFailedUnexpectedly(_logger, ex.GetType().Name, ex.Message);
+                backoff = _options.MinSyncBackoff;
+            }
         }
     }
 
@@ -175,6 +182,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 2401, EventName = "SyncFailed", Level = LogLevel.Debug, Message = "sync round failed: {Reason}")]
         public static partial void SyncFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 2404, EventName = "SyncRoundFailedUnexpectedly", Level = LogLevel.Warning, Message = "sync round failed: {Type}: {Reason}")]
+        public static partial void SyncRoundFailedUnexpectedly(ILogger logger, string type, string reason);
 
         [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while the broadcast, peer-stream or sync loop was still running; stopping without waiting for them")]
         public static partial void LoopsStillRunningAtStopDeadline(ILogger logger);

@@ -84,6 +84,12 @@ public sealed partial class PeerStreamDispatcher
             {
                 Log.StreamClosed(_logger, connection.RemoteEndPoint.ToString() ?? "?", ex.Message);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not foreseen (a merge failing otherwise than with a CorrosionException): the task was left faulted
+                // with no log line, and its fault surfaced, if at all, only at shutdown.
+                Log.StreamFailed(_logger, connection.RemoteEndPoint.ToString() ?? "?", ex.GetType().Name, ex.Message);
+            }
         }
     }
 
@@ -97,5 +103,8 @@ public sealed partial class PeerStreamDispatcher
 
         [LoggerMessage(EventId = 2301, EventName = "PeerStreamClosed", Level = LogLevel.Information, Message = "closed stream from {Peer}: {Reason}")]
         public static partial void StreamClosed(ILogger logger, string peer, string reason);
+
+        [LoggerMessage(EventId = 2303, EventName = "PeerStreamFailed", Level = LogLevel.Warning, Message = "closed stream from {Peer}: {Type}: {Reason}")]
+        public static partial void StreamFailed(ILogger logger, string peer, string type, string reason);
     }
 }

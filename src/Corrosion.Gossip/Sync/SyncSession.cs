@@ -7,6 +7,8 @@ using Corrosion.Gossip.Protocol;
 using Corrosion.Gossip.Tracing;
 using Corrosion.Gossip.Transport;
 using Corrosion.Tracing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Corrosion.Gossip.Sync;
 
@@ -16,13 +18,17 @@ namespace Corrosion.Gossip.Sync;
 /// all of a node's sessions, so that what one session is receiving is not asked of another
 /// (<see cref="IncomingVersions"/>).
 /// </summary>
-public sealed class SyncSession
+public sealed partial class SyncSession
 {
     private const int ApplyBatch = 64;
 
     private readonly ICorrosionNode _node;
     private readonly int _maxVersionsPerSession;
     private readonly IncomingVersions _incoming = new();
+
+    // Versions already reported as refused: every round offers them again until the schemas agree, and a warning per
+    // version per round buried the log (thousands of lines a minute). Repeats go to debug.
+    private readonly HashSet<(ActorId Actor, long Version)> _refused = [];
 
     public SyncSession(ICorrosionNode node, int maxVersionsPerSession = 20_000)
     {
@@ -35,6 +41,9 @@ public sealed class SyncSession
 
     /// <summary>Where the session's span is started (the engine's source; none outside a cluster node).</summary>
     internal ActivitySource? Tracing { get; init; }
+
+    /// <summary>Where changesets this node refuses to merge are reported.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>Client side: opens the exchange by sending our state first.</summary>
     public async Task<SyncResult> RunAsClientAsync(IPeerConnection connection, CancellationToken cancellationToken)
@@ -89,7 +98,7 @@ public sealed class SyncSession
         activity?.SetTag("corrosion.peer.actor_id", peer.ActorId.ToString());
         using var expected = _incoming.Expect(SyncPlanner.VersionsToSend(peer, advertised, _maxVersionsPerSession));
         var send = SendMissingAsync(connection.Transport.Output, local, peer, cancellationToken);
-        var receive = ReceiveAsync(connection.Transport.Input, cancellationToken);
+        var receive = ReceiveAsync(connection.Transport.Input, peer.ActorId, cancellationToken);
         await Task.WhenAll(send, receive).ConfigureAwait(false);
         var (received, changes) = await receive.ConfigureAwait(false);
         var (sent, changesSent) = await send.ConfigureAwait(false);
@@ -131,7 +140,7 @@ public sealed class SyncSession
         return (sent, changes);
     }
 
-    private async Task<(int Changesets, int Changes)> ReceiveAsync(PipeReader input, CancellationToken cancellationToken)
+    private async Task<(int Changesets, int Changes)> ReceiveAsync(PipeReader input, ActorId peer, CancellationToken cancellationToken)
     {
         var pending = new List<Changeset>(ApplyBatch);
         int changesets = 0, changes = 0;
@@ -149,7 +158,9 @@ public sealed class SyncSession
                     Metrics?.SyncChangesReceived(changeset.Changes.Count);
                     if (pending.Count >= ApplyBatch)
                     {
-                        await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);
+                        var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                        changesets -= refused.Changesets;
+                        changes -= refused.Changes;
                         pending.Clear();
                     }
 
@@ -157,13 +168,81 @@ public sealed class SyncSession
                 case PeerFrameType.SyncDone:
                     if (pending.Count > 0)
                     {
-                        await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);
+                        var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                        changesets -= refused.Changesets;
+                        changes -= refused.Changes;
                     }
 
                     return (changesets, changes);
                 default:
                     throw new PeerProtocolException($"unexpected frame type {frame.Type} in a sync session");
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies a batch in one transaction; when the node refuses a changeset of it (a schema it breaks, a malformed
+    /// key), applies them one at a time and reports the ones refused. One refused version used to roll back its
+    /// whole batch and end the session, every round, so nothing planned after it ever arrived from that peer.
+    /// </summary>
+    /// <returns>
+    /// What was refused, which the session does not count as received: a round that only met versions refused before
+    /// logged "synced 1 changes" every second and kept the sync loop at its shortest backoff.
+    /// </returns>
+    private async Task<(int Changesets, int Changes)> ApplyAsync(List<Changeset> pending, ActorId peer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _node.ApplyChangesetsAsync(pending, cancellationToken).ConfigureAwait(false);
+            return (0, 0);
+        }
+        catch (CorrosionException ex) when (pending.Count == 1)
+        {
+            ReportRefused(pending[0], peer, ex);
+            return (1, pending[0].Changes.Count);
+        }
+        catch (CorrosionException)
+        {
+        }
+
+        int changesets = 0, changes = 0;
+        foreach (var changeset in pending)
+        {
+            try
+            {
+                await _node.ApplyChangesetsAsync([changeset], cancellationToken).ConfigureAwait(false);
+            }
+            catch (CorrosionException ex)
+            {
+                ReportRefused(changeset, peer, ex);
+                changesets++;
+                changes += changeset.Changes.Count;
+            }
+        }
+
+        return (changesets, changes);
+    }
+
+    private void ReportRefused(Changeset changeset, ActorId peer, CorrosionException ex)
+    {
+        bool first;
+        lock (_refused)
+        {
+            if (_refused.Count >= 100_000)
+            {
+                _refused.Clear();
+            }
+
+            first = _refused.Add((changeset.ActorId, changeset.Version));
+        }
+
+        if (first)
+        {
+            Log.ChangesetRefused(Logger, changeset.ActorId.ToString(), changeset.Version, peer.ToString(), ex.Message);
+        }
+        else
+        {
+            Log.ChangesetRefusedAgain(Logger, changeset.ActorId.ToString(), changeset.Version, peer.ToString(), ex.Message);
         }
     }
 
@@ -180,5 +259,14 @@ public sealed class SyncSession
     {
         FrameCodec.Write(output, (byte)type, payload);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2600, EventName = "SyncChangesetRefused", Level = LogLevel.Warning, Message = "refused changeset of actor {Actor} version {Version} synced from {Peer}: {Reason}")]
+        public static partial void ChangesetRefused(ILogger logger, string actor, long version, string peer, string reason);
+
+        [LoggerMessage(EventId = 2601, EventName = "SyncChangesetRefusedAgain", Level = LogLevel.Debug, Message = "refused changeset of actor {Actor} version {Version} synced from {Peer} again: {Reason}")]
+        public static partial void ChangesetRefusedAgain(ILogger logger, string actor, long version, string peer, string reason);
     }
 }

@@ -25,8 +25,12 @@ public static class FrameCodec
     /// <summary>Bytes before the payload.</summary>
     public const int HeaderSize = 6;
 
-    /// <summary>Default limit on one frame's payload (8 MiB); larger changesets are chunked by the sender.</summary>
-    public const int DefaultMaxFrameSize = 8 * 1024 * 1024;
+    /// <summary>
+    /// Default limit on one frame's payload (33 MiB). Senders chunk changesets to about 1 MiB, but a chunk holds at
+    /// least one change, and one change may carry a key and a value of up to 16 MiB each (the changeset codec's
+    /// limits): with an 8 MiB limit a single 9 MiB value could never leave its node.
+    /// </summary>
+    public const int DefaultMaxFrameSize = 33 * 1024 * 1024;
 
     /// <summary>Bytes a <see cref="PeerFrameType.Datagram"/> frame's payload has before the datagram (the sender's gossip port).</summary>
     public const int DatagramPrefixSize = 2;

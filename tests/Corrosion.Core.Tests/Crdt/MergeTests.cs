@@ -42,6 +42,60 @@ public sealed class MergeTests : IDisposable
     }
 
     [Fact]
+    public async Task Text_with_nul_characters_is_stored_and_merged_whole_at_any_length()
+    {
+        // SQLitePCLRaw's string overload of sqlite3_bind_text binds longer strings NUL-terminated (length -1), so
+        // SQLite kept text only up to its first NUL: a 1001-byte value of NULs and 'y' arrived on peers as ''.
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var text = new string('\0', 1000) + "y";
+        await a.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES ('param', ?)", [SqlValue.FromText(text)])]);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('sql', CAST(zeroblob(1000) AS TEXT) || 'y')"]);
+
+        await SyncAsync(a, b);
+
+        const string Sql = "SELECT id, typeof(title), length(CAST(title AS BLOB)), hex(substr(CAST(title AS BLOB), -2)) FROM todos ORDER BY id";
+        var expected = new[] { "param|text|1001|0079", "sql|text|1001|0079" };
+        (await NodeQueries.RowsAsync(a, Sql)).Should().Equal(expected);
+        (await NodeQueries.RowsAsync(b, Sql)).Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("05ff00")]
+    [InlineData("010b0570")]
+    public async Task A_change_with_a_malformed_primary_key_is_refused_as_a_corrosion_error(string pkHex)
+    {
+        // The unpacking error escaped as a FormatException, which the cluster layer does not expect from a merge:
+        // a broadcast stream ended with no log line, and a sync round ended the node's sync loop for good.
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var actor = ActorId.NewRandom();
+        var changeset = new Changeset(actor, 1, [new Change("todos", Convert.FromHexString(pkHex), "title", SqlValue.FromText("x"), 1, 1, actor, 1, 0)], 0, 0, 0, 0);
+
+        var apply = () => b.ApplyChangesetsAsync([changeset]);
+
+        (await apply.Should().ThrowExactlyAsync<CorrosionException>())
+            .Which.Message.Should().StartWith("change of 'todos' has a malformed primary key: ");
+        (await b.GetSyncStateAsync()).Heads.Should().NotContainKey(actor);
+    }
+
+    [Fact]
+    public async Task A_change_the_local_schema_refuses_is_a_corrosion_error_naming_the_constraint()
+    {
+        // Schemas that differ between nodes (here a peer without the NOT NULL): SQLite's constraint error escaped the
+        // merge as a SqliteException, which the cluster layer does not expect (see the malformed key test above).
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT);");
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k', NULL)"]);
+
+        var apply = async () => await b.ApplyChangesetsAsync(await a.ReadChangesetsAsync(a.ActorId, 1));
+
+        (await apply.Should().ThrowExactlyAsync<CorrosionException>())
+            .Which.Message.Should().Contain("NOT NULL constraint failed: todos.title");
+        (await b.GetSyncStateAsync()).Heads.Should().NotContainKey(a.ActorId);
+    }
+
+    [Fact]
     public async Task Equal_col_version_conflict_is_won_by_the_bigger_value_on_both_sides()
     {
         // The spec's example: 'started' vs 'destroyed' at col_version 2; 'started' is bigger and wins everywhere.

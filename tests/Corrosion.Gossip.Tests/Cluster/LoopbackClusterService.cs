@@ -6,7 +6,10 @@ namespace Corrosion.Gossip.Tests.Cluster;
 /// <summary>The cluster layer of a node on plaintext loopback with an OS-assigned port, as the agent builds it.</summary>
 internal static class LoopbackClusterService
 {
-    public static ClusterService Create(ICorrosionNode node, params string[] bootstrap)
+    public static ClusterService Create(ICorrosionNode node, params string[] bootstrap) =>
+        Create(node, NullLoggerFactory.Instance, bootstrap);
+
+    public static ClusterService Create(ICorrosionNode node, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, params string[] bootstrap)
     {
         var options = new GossipOptions { Transport = { Addr = "127.0.0.1:0", Plaintext = true } };
         foreach (var entry in bootstrap)
@@ -14,6 +17,6 @@ internal static class LoopbackClusterService
             options.Bootstrap.Add(entry);
         }
 
-        return new ClusterService(node, Microsoft.Extensions.Options.Options.Create(options), NullLoggerFactory.Instance, TimeProvider.System);
+        return new ClusterService(node, Microsoft.Extensions.Options.Options.Create(options), loggerFactory, TimeProvider.System);
     }
 }
