@@ -691,6 +691,8 @@ internal sealed class CrdtStore : IDisposable
         return (new ApplyResult(applied, buffered, skipped, impacted), committed);
     }
 
+    private const long MaxClockValue = 1L << 62;
+
     private void Validate(Changeset changeset)
     {
         if (changeset.SeqStart < 0 || changeset.SeqEnd < changeset.SeqStart || changeset.LastSeq < changeset.SeqEnd || changeset.Version < 1)
@@ -719,6 +721,14 @@ internal sealed class CrdtStore : IDisposable
             if (change.Cl < 1 || change.ColVersion < 0)
             {
                 throw new CorrosionException($"change of '{change.Table}' has an invalid causal length {change.Cl} or col_version {change.ColVersion}");
+            }
+
+            // Local writes count both up by one or two; past 2^62 they would soon leave SQLite's integers and every
+            // later update of the row would fail, so a peer cannot wedge a row with such a clock.
+            if (change.Cl > MaxClockValue || change.ColVersion > MaxClockValue)
+            {
+                throw new CorrosionException(
+                    $"change of '{change.Table}' has a causal length {change.Cl} or col_version {change.ColVersion} above 2^62, beyond any real history of writes");
             }
 
             SqlValue[] pk;

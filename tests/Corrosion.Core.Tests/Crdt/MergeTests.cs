@@ -79,6 +79,24 @@ public sealed class MergeTests : IDisposable
         (await b.GetSyncStateAsync()).Heads.Should().NotContainKey(actor);
     }
 
+    [Theory]
+    [InlineData(long.MaxValue, 1L)]
+    [InlineData(1L, long.MaxValue)]
+    public async Task A_clock_past_2_to_the_62_is_refused_so_the_row_stays_updatable(long colVersion, long causalLength)
+    {
+        // A col_version of 2^63 - 1 from a peer won the merge; the next local update of that column then failed
+        // with "cannot store REAL value in INTEGER column" for good.
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var actor = ActorId.NewRandom();
+        var changeset = new Changeset(actor, 1, [new Change("todos", PackedPk.Pack([SqlValue.FromText("k")]), "title", SqlValue.FromText("x"), colVersion, 1, actor, causalLength, 0)], 0, 0, 0, 0);
+
+        var apply = () => b.ApplyChangesetsAsync([changeset]);
+
+        (await apply.Should().ThrowExactlyAsync<CorrosionException>())
+            .Which.Message.Should().Be($"change of 'todos' has a causal length {causalLength} or col_version {colVersion} above 2^62, beyond any real history of writes");
+        await b.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k', 'mine')", "UPDATE todos SET title = 'again' WHERE id = 'k'"]);
+    }
+
     [Fact]
     public async Task A_change_the_local_schema_refuses_is_a_corrosion_error_naming_the_constraint()
     {
