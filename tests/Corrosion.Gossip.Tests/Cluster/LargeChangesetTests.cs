@@ -1,4 +1,3 @@
-using System.Net;
 using Corrosion.TestKit;
 using FluentAssertions;
 using Xunit;
@@ -28,12 +27,9 @@ public sealed class LargeChangesetTests : IDisposable
         await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", Schema);
         await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
-        await using var b = LoopbackClusterService.Create(nodeB, $"127.0.0.1:{((IPEndPoint)a.LocalEndPoint!).Port}");
+        await using var b = LoopbackClusterService.Create(nodeB, LoopbackClusterService.AddressOf(a));
         await b.StartAsync(cts.Token);
-        await Eventually.UntilAsync(
-            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId) && b.Members.Active.Any(m => m.Member.Id == nodeA.ActorId)),
-            Deadline,
-            "a and b see each other alive");
+        await LoopbackClusterService.SeeEachOtherAsync(a, nodeA, b, nodeB, Deadline);
 
         await WriteLargeAsync(nodeA, cts.Token);
 
@@ -53,7 +49,7 @@ public sealed class LargeChangesetTests : IDisposable
 
         await WriteLargeAsync(nodeA, cts.Token);
 
-        await using var b = LoopbackClusterService.Create(nodeB, $"127.0.0.1:{((IPEndPoint)a.LocalEndPoint!).Port}");
+        await using var b = LoopbackClusterService.Create(nodeB, LoopbackClusterService.AddressOf(a));
         await b.StartAsync(cts.Token);
 
         await ExpectSameRowsAsync(nodeA, nodeB);

@@ -1,4 +1,6 @@
+using System.Net;
 using Corrosion.Gossip.Cluster;
+using Corrosion.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Corrosion.Gossip.Tests.Cluster;
@@ -19,4 +21,17 @@ internal static class LoopbackClusterService
 
         return new ClusterService(node, Microsoft.Extensions.Options.Options.Create(options), loggerFactory, TimeProvider.System);
     }
+
+    /// <summary>The bootstrap entry that reaches <paramref name="service"/> (started) on loopback.</summary>
+    public static string AddressOf(ClusterService service) => $"127.0.0.1:{((IPEndPoint)service.LocalEndPoint!).Port}";
+
+    /// <summary>
+    /// Waits until each of two started services holds the other's node alive: both ways, since a learns of b from b's
+    /// announce before b hears back, and a leave or a broadcast goes only to members a node knows.
+    /// </summary>
+    public static Task SeeEachOtherAsync(ClusterService a, ICorrosionNode nodeA, ClusterService b, ICorrosionNode nodeB, TimeSpan deadline) =>
+        Eventually.UntilAsync(
+            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId) && b.Members.Active.Any(m => m.Member.Id == nodeA.ActorId)),
+            deadline,
+            "a and b see each other alive");
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using Corrosion.TestKit;
 using FluentAssertions;
 using Microsoft.Extensions.Logging;
@@ -29,12 +28,9 @@ public sealed class SchemaMismatchTests : IDisposable
         await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '');");
         await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
-        await using var b = LoopbackClusterService.Create(nodeB, logs, $"127.0.0.1:{((IPEndPoint)a.LocalEndPoint!).Port}");
+        await using var b = LoopbackClusterService.Create(nodeB, logs, LoopbackClusterService.AddressOf(a));
         await b.StartAsync(cts.Token);
-        await Eventually.UntilAsync(
-            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId) && b.Members.Active.Any(m => m.Member.Id == nodeA.ActorId)),
-            Deadline,
-            "a and b see each other alive");
+        await LoopbackClusterService.SeeEachOtherAsync(a, nodeA, b, nodeB, Deadline);
 
         await nodeA.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('null', NULL)"], cts.Token);
 
@@ -71,7 +67,7 @@ public sealed class SchemaMismatchTests : IDisposable
             await nodeA.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES (?, 'x')", [$"later{i}"])], cts.Token);
         }
 
-        await using var b = LoopbackClusterService.Create(nodeB, logs, $"127.0.0.1:{((IPEndPoint)a.LocalEndPoint!).Port}");
+        await using var b = LoopbackClusterService.Create(nodeB, logs, LoopbackClusterService.AddressOf(a));
         await b.StartAsync(cts.Token);
 
         string[] expected = ["first|x", "later0|x", "later1|x", "later2|x", "later3|x", "later4|x"];

@@ -1,4 +1,3 @@
-using System.Net;
 using Corrosion.Gossip.Cluster;
 using Corrosion.Gossip.Membership;
 using Corrosion.TestKit;
@@ -26,14 +25,9 @@ public sealed class StopDeadlineTests : IDisposable
         await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
         await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
-        var portA = ((IPEndPoint)a.LocalEndPoint!).Port;
-        await using var b = LoopbackClusterService.Create(nodeB, $"127.0.0.1:{portA}");
+        await using var b = LoopbackClusterService.Create(nodeB, LoopbackClusterService.AddressOf(a));
         await b.StartAsync(cts.Token);
-        // Both ways: a learns of b from b's announce before b hears back, and a leave goes only to members b knows.
-        await Eventually.UntilAsync(
-            () => Task.FromResult(a.Members.Active.Any(m => m.Member.Id == nodeB.ActorId) && b.Members.Active.Any(m => m.Member.Id == nodeA.ActorId)),
-            TimeSpan.FromSeconds(30),
-            "a and b see each other alive");
+        await LoopbackClusterService.SeeEachOtherAsync(a, nodeA, b, nodeB, TimeSpan.FromSeconds(30));
 
         var stop = () => b.StopAsync(new CancellationToken(canceled: true));
 
