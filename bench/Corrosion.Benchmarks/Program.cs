@@ -1,7 +1,7 @@
 using Corrosion.Benchmarks;
 
 // A small harness rather than BenchmarkDotNet: each scenario measures our engine and its baseline in the same
-// run, alternating, and reports medians and the ratio. Usage: dotnet run -c Release --project bench/Corrosion.Benchmarks -- [insert|apply|http|propagation|simulation|subscriptions|all] [--runs N]
+// run, alternating, and reports medians and the ratio. Usage: dotnet run -c Release --project bench/Corrosion.Benchmarks -- [insert|apply|http|latency|propagation|simulation|subscriptions|all] [--runs N]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
 
@@ -18,6 +18,11 @@ if (scenario is "apply" or "all")
 if (scenario is "http" or "all")
 {
     await HttpBenchmark.RunAsync(runs);
+}
+
+if (scenario is "latency" or "all")
+{
+    await CommitLatencyBenchmark.RunAsync(runs);
 }
 
 if (scenario is "propagation" or "all")
