@@ -1,5 +1,4 @@
 using Corrosion.Crdt;
-using Corrosion.Options;
 using Corrosion.Storage;
 
 namespace Corrosion.Benchmarks;
@@ -12,16 +11,14 @@ internal static class ApplyBenchmark
 {
     private const int Rows = 20_000;
     private const int Batch = 500;
-    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
 
     public static async Task RunAsync(int runs)
     {
         var dir = Measure.Workspace();
         try
         {
-            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
             var changesets = new List<Changeset>();
-            await using (var source = await OpenAsync(dir, "source"))
+            await using (var source = await Measure.OpenTodosNodeAsync(dir, "source"))
             {
                 for (var b = 0; b < Rows / Batch; b++)
                 {
@@ -39,7 +36,7 @@ internal static class ApplyBenchmark
             var rates = new List<double>();
             for (var run = 0; run < runs; run++)
             {
-                await using var target = await OpenAsync(dir, $"target{run}");
+                await using var target = await Measure.OpenTodosNodeAsync(dir, $"target{run}");
                 var elapsed = await Measure.TimeAsync(async () =>
                 {
                     foreach (var changeset in changesets)
@@ -58,10 +55,4 @@ internal static class ApplyBenchmark
             Directory.Delete(dir, true);
         }
     }
-
-    private static Task<CorrosionNode> OpenAsync(string dir, string name) => CorrosionNode.OpenAsync(new CorrosionOptions
-    {
-        DatabasePath = Path.Combine(dir, name + ".db"),
-        SchemaPaths = [Path.Combine(dir, "todos.sql")],
-    });
 }

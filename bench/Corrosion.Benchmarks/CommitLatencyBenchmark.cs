@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Corrosion.Options;
 
 namespace Corrosion.Benchmarks;
 
@@ -11,7 +10,6 @@ namespace Corrosion.Benchmarks;
 internal static class CommitLatencyBenchmark
 {
     private const int Transactions = 20_000;
-    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
 
     public static async Task RunAsync(int runs)
     {
@@ -31,12 +29,7 @@ internal static class CommitLatencyBenchmark
         var dir = Measure.Workspace();
         try
         {
-            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
-            await using var node = await CorrosionNode.OpenAsync(new CorrosionOptions
-            {
-                DatabasePath = Path.Combine(dir, "node.db"),
-                SchemaPaths = [Path.Combine(dir, "todos.sql")],
-            });
+            await using var node = await Measure.OpenTodosNodeAsync(dir);
             var title = new string('t', 1024);
             var latencies = new List<double>(Transactions);
             var started = Stopwatch.GetTimestamp();

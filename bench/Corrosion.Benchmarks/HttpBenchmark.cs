@@ -24,7 +24,6 @@ internal static class HttpBenchmark
     private const int Batch = 500;
     private const int QueryRows = 100_000;
     private const int ConcurrentClients = 4;
-    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
 
     public static async Task RunAsync(int runs)
     {
@@ -67,7 +66,7 @@ internal static class HttpBenchmark
             using var db = SqliteConnection.Open(Path.Combine(dir, "raw.db"));
             db.Execute("PRAGMA journal_mode = WAL");
             db.Execute("PRAGMA synchronous = NORMAL");
-            db.Execute(Schema);
+            db.Execute(Measure.TodosSchema);
             var started = Stopwatch.GetTimestamp();
             for (var b = 0; b < Rows / Batch; b++)
             {
@@ -95,14 +94,14 @@ internal static class HttpBenchmark
         var dir = Measure.Workspace();
         try
         {
-            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
+            var schema = Measure.WriteTodosSchema(dir);
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Services.AddCorrosion(o =>
             {
                 o.DatabasePath = Path.Combine(dir, "node.db");
-                o.SchemaPaths = [Path.Combine(dir, "todos.sql")];
+                o.SchemaPaths = [schema];
             }).AddHttpApi();
             await using var app = builder.Build();
             app.MapCorrosion();

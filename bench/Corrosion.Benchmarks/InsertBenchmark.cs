@@ -1,4 +1,3 @@
-using Corrosion.Options;
 using Corrosion.Storage;
 
 namespace Corrosion.Benchmarks;
@@ -11,7 +10,6 @@ internal static class InsertBenchmark
 {
     private const int Rows = 50_000;
     private const int Batch = 500;
-    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
     private const string Insert = "INSERT INTO todos (id, title, completed_at) VALUES (?, ?, ?)";
 
     // cr-sqlite's metadata for todos kept by plain SQL triggers with constants in place of our functions: what the
@@ -63,7 +61,7 @@ END;
             db.Execute("PRAGMA journal_mode = WAL");
             db.Execute("PRAGMA synchronous = NORMAL");
             db.Execute("PRAGMA temp_store = MEMORY");
-            db.Execute(Schema);
+            db.Execute(Measure.TodosSchema);
             if (withMetadata)
             {
                 db.Execute(MetadataDdl);
@@ -96,12 +94,7 @@ END;
         var dir = Measure.Workspace();
         try
         {
-            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
-            await using var node = await CorrosionNode.OpenAsync(new CorrosionOptions
-            {
-                DatabasePath = Path.Combine(dir, "node.db"),
-                SchemaPaths = [Path.Combine(dir, "todos.sql")],
-            });
+            await using var node = await Measure.OpenTodosNodeAsync(dir);
             using var exporter = scraped ? new Corrosion.Http.Metrics.PrometheusExporter(i => ReferenceEquals(i.Meter, node.Metrics.Meter)) : null;
             var batches = Enumerable.Range(0, Rows / Batch).Select(b => Enumerable.Range(0, Batch).Select(i =>
             {

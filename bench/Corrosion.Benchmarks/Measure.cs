@@ -1,9 +1,28 @@
 using System.Diagnostics;
+using Corrosion.Options;
 
 namespace Corrosion.Benchmarks;
 
 internal static class Measure
 {
+    /// <summary>The quick start's todos table, which most scenarios write.</summary>
+    public const string TodosSchema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
+
+    /// <summary>Writes <see cref="TodosSchema"/> as <c>todos.sql</c> in <paramref name="dir"/> and returns its path.</summary>
+    public static string WriteTodosSchema(string dir)
+    {
+        var path = Path.Combine(dir, "todos.sql");
+        File.WriteAllText(path, TodosSchema);
+        return path;
+    }
+
+    /// <summary>Opens a node with the todos schema whose database is <c>&lt;name&gt;.db</c> in <paramref name="dir"/>.</summary>
+    public static Task<CorrosionNode> OpenTodosNodeAsync(string dir, string name = "node") => CorrosionNode.OpenAsync(new CorrosionOptions
+    {
+        DatabasePath = Path.Combine(dir, name + ".db"),
+        SchemaPaths = [WriteTodosSchema(dir)],
+    });
+
     public static string Workspace()
     {
         var path = Path.Combine(Path.GetTempPath(), $"corrosion-bench-{Guid.NewGuid():N}");

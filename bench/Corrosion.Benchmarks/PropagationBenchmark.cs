@@ -15,7 +15,6 @@ namespace Corrosion.Benchmarks;
 internal static class PropagationBenchmark
 {
     private const int Writes = 300;
-    private const string Schema = "CREATE TABLE todos (id BLOB NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '', completed_at INTEGER);";
 
     public static async Task RunAsync()
     {
@@ -23,7 +22,7 @@ internal static class PropagationBenchmark
         var hosts = new List<IHost>();
         try
         {
-            File.WriteAllText(Path.Combine(dir, "todos.sql"), Schema);
+            var schema = Measure.WriteTodosSchema(dir);
             string? seed = null;
             for (var i = 0; i < 3; i++)
             {
@@ -34,7 +33,7 @@ internal static class PropagationBenchmark
                 builder.Services.AddCorrosion(o =>
                 {
                     o.DatabasePath = Path.Combine(dir, name + ".db");
-                    o.SchemaPaths = [Path.Combine(dir, "todos.sql")];
+                    o.SchemaPaths = [schema];
                 }).AddGossip(o =>
                 {
                     o.Transport.Addr = "127.0.0.1:0";
