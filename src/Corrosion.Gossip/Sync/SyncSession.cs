@@ -146,36 +146,38 @@ public sealed partial class SyncSession
         int changesets = 0, changes = 0;
         while (true)
         {
-            using var frame = await FrameCodec.ReadFrameAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false)
-                ?? throw new PeerProtocolException("peer ended the sync session before it was done");
-            switch ((PeerFrameType)frame.Type)
+            var done = false;
+            using (var frame = await FrameCodec.ReadFrameAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw new PeerProtocolException("peer ended the sync session before it was done"))
             {
-                case PeerFrameType.SyncChangeset:
-                    var changeset = ChangesetCodec.Decode(new ReadOnlySequence<byte>(frame.Payload));
-                    pending.Add(changeset);
-                    changesets++;
-                    changes += changeset.Changes.Count;
-                    Metrics?.SyncChangesReceived(changeset.Changes.Count);
-                    if (pending.Count >= ApplyBatch)
-                    {
-                        var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
-                        changesets -= refused.Changesets;
-                        changes -= refused.Changes;
-                        pending.Clear();
-                    }
+                switch ((PeerFrameType)frame.Type)
+                {
+                    case PeerFrameType.SyncChangeset:
+                        var changeset = ChangesetCodec.Decode(new ReadOnlySequence<byte>(frame.Payload));
+                        pending.Add(changeset);
+                        changesets++;
+                        changes += changeset.Changes.Count;
+                        Metrics?.SyncChangesReceived(changeset.Changes.Count);
+                        break;
+                    case PeerFrameType.SyncDone:
+                        done = true;
+                        break;
+                    default:
+                        throw new PeerProtocolException($"unexpected frame type {frame.Type} in a sync session");
+                }
+            }
 
-                    break;
-                case PeerFrameType.SyncDone:
-                    if (pending.Count > 0)
-                    {
-                        var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
-                        changesets -= refused.Changesets;
-                        changes -= refused.Changes;
-                    }
+            if (pending.Count >= ApplyBatch || (done && pending.Count > 0))
+            {
+                var refused = await ApplyAsync(pending, peer, cancellationToken).ConfigureAwait(false);
+                changesets -= refused.Changesets;
+                changes -= refused.Changes;
+                pending.Clear();
+            }
 
-                    return (changesets, changes);
-                default:
-                    throw new PeerProtocolException($"unexpected frame type {frame.Type} in a sync session");
+            if (done)
+            {
+                return (changesets, changes);
             }
         }
     }
