@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Corrosion.Storage;
+using static Corrosion.Storage.SqliteNative;
 
 namespace Corrosion.Crdt;
 
@@ -10,21 +11,18 @@ namespace Corrosion.Crdt;
 /// row, and SQLitePCLRaw's managed bridge (a context object, an argument array and a value per argument, per call)
 /// cost about as much as packing itself. Reads the native values and returns the packed bytes without allocating.
 /// </summary>
-internal static unsafe partial class PackColumnsFunction
+internal static unsafe class PackColumnsFunction
 {
-    private const int SqliteUtf8 = 1;
-    private const int SqliteDeterministic = 0x800;
     private const int SqliteInteger = 1;
     private const int SqliteFloat = 2;
     private const int SqliteText = 3;
     private const int SqliteBlob = 4;
     private const int StackLimit = 512;
-    private static readonly IntPtr SqliteTransient = new(-1);
 
     public static void Register(SqliteConnection db)
     {
         var rc = sqlite3_create_function_v2(
-            db.Handle.DangerousGetHandle(), "crsql_pack_columns"u8, -1, SqliteUtf8 | SqliteDeterministic, IntPtr.Zero, &Invoke, null, null, null);
+            db.Handle.DangerousGetHandle(), "crsql_pack_columns"u8, -1, SqliteNative.Utf8 | SqliteNative.Deterministic, IntPtr.Zero, &Invoke, null, null, null);
         if (rc != 0)
         {
             throw new SqliteException($"cannot register crsql_pack_columns: {db.ErrorMessage}", rc);
@@ -74,7 +72,7 @@ internal static unsafe partial class PackColumnsFunction
 
             fixed (byte* packed = buffer)
             {
-                sqlite3_result_blob(context, packed, size, SqliteTransient);
+                sqlite3_result_blob(context, packed, size, SqliteNative.Transient);
             }
         }
         finally
@@ -99,49 +97,4 @@ internal static unsafe partial class PackColumnsFunction
         var length = sqlite3_value_bytes(value);
         return length == 0 ? [] : new ReadOnlySpan<byte>(blob, length);
     }
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial int sqlite3_create_function_v2(
-        IntPtr db,
-        ReadOnlySpan<byte> name,
-        int argumentCount,
-        int textRepresentation,
-        IntPtr userData,
-        delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr*, void> function,
-        void* step,
-        void* final,
-        void* destroy);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial int sqlite3_value_type(IntPtr value);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial long sqlite3_value_int64(IntPtr value);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial double sqlite3_value_double(IntPtr value);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial byte* sqlite3_value_text(IntPtr value);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial void* sqlite3_value_blob(IntPtr value);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial int sqlite3_value_bytes(IntPtr value);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial void sqlite3_result_blob(IntPtr context, byte* blob, int length, IntPtr destructor);
-
-    [LibraryImport("e_sqlite3")]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial void sqlite3_result_error(IntPtr context, ReadOnlySpan<byte> message, int length);
 }

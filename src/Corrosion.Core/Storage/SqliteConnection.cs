@@ -71,7 +71,7 @@ internal sealed class SqliteConnection : IDisposable
             {
             }
 
-            return raw.sqlite3_changes(Handle);
+            return Changes;
         }
         finally
         {
@@ -212,9 +212,9 @@ internal sealed class SqliteConnection : IDisposable
 
     public int ErrorCode => raw.sqlite3_extended_errcode(Handle);
 
-    public long LastInsertRowId => raw.sqlite3_last_insert_rowid(Handle);
+    public long LastInsertRowId => SqliteNative.sqlite3_last_insert_rowid(Handle.DangerousGetHandle());
 
-    public int Changes => raw.sqlite3_changes(Handle);
+    public int Changes => SqliteNative.sqlite3_changes(Handle.DangerousGetHandle());
 
     public bool InTransaction => raw.sqlite3_get_autocommit(Handle) == 0;
 

@@ -1,18 +1,27 @@
+using System.Buffers;
 using System.Text;
 using SQLitePCL;
+using static Corrosion.Storage.SqliteNative;
 
 namespace Corrosion.Storage;
 
 /// <summary>A prepared statement: bind, step, read columns, reset.</summary>
-internal sealed class SqliteStatement : IDisposable
+internal sealed unsafe class SqliteStatement : IDisposable
 {
+    // Texts up to this many UTF-8 bytes are encoded on the stack for binding.
+    private const int StackTextLimit = 512;
+
     private readonly SqliteConnection _connection;
     private readonly sqlite3_stmt _stmt;
+
+    // The native statement, for the hot calls (SqliteNative); valid until Dispose, which only the owner calls.
+    private readonly IntPtr _handle;
 
     internal SqliteStatement(SqliteConnection connection, sqlite3_stmt stmt)
     {
         _connection = connection;
         _stmt = stmt;
+        _handle = stmt.DangerousGetHandle();
     }
 
     public int ColumnCount => raw.sqlite3_column_count(_stmt);
@@ -45,15 +54,11 @@ internal sealed class SqliteStatement : IDisposable
     {
         var rc = value.Kind switch
         {
-            SqlValueKind.Integer => raw.sqlite3_bind_int64(_stmt, index, value.AsInteger),
-            SqlValueKind.Real => raw.sqlite3_bind_double(_stmt, index, value.AsReal),
-            // As UTF-8 bytes with their length: SQLitePCLRaw's string overload passes longer strings NUL-terminated,
-            // so SQLite kept a text only up to its first NUL character.
-            SqlValueKind.Text => raw.sqlite3_bind_text(_stmt, index, Encoding.UTF8.GetBytes(value.AsText)),
-            SqlValueKind.Blob => value.AsBlob.Length == 0
-                ? raw.sqlite3_bind_zeroblob(_stmt, index, 0)
-                : raw.sqlite3_bind_blob(_stmt, index, value.AsBlob),
-            _ => raw.sqlite3_bind_null(_stmt, index),
+            SqlValueKind.Integer => sqlite3_bind_int64(_handle, index, value.AsInteger),
+            SqlValueKind.Real => sqlite3_bind_double(_handle, index, value.AsReal),
+            SqlValueKind.Text => BindText(index, value.AsText),
+            SqlValueKind.Blob => BindBlob(index, value.AsBlob),
+            _ => sqlite3_bind_null(_handle, index),
         };
         if (rc != raw.SQLITE_OK)
         {
@@ -63,10 +68,47 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    // As UTF-8 bytes with their length, so a text holding NUL characters is kept whole; SQLite copies them.
+    private int BindText(int index, string text)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        var buffer = maxBytes <= StackTextLimit ? stackalloc byte[StackTextLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            fixed (byte* bytes = buffer)
+            {
+                return sqlite3_bind_text(_handle, index, bytes, length, Transient);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private int BindBlob(int index, byte[] blob)
+    {
+        if (blob.Length == 0)
+        {
+            // A zero-length blob, not NULL (a null pointer would bind NULL).
+            return sqlite3_bind_zeroblob(_handle, index, 0);
+        }
+
+        fixed (byte* bytes = blob)
+        {
+            return sqlite3_bind_blob(_handle, index, bytes, blob.Length, Transient);
+        }
+    }
+
     /// <summary>Steps once. Returns true when a row is available.</summary>
     public bool Step()
     {
-        var rc = raw.sqlite3_step(_stmt);
+        var rc = sqlite3_step(_handle);
         return rc switch
         {
             raw.SQLITE_ROW => true,
@@ -75,18 +117,31 @@ internal sealed class SqliteStatement : IDisposable
         };
     }
 
-    public SqlValueKind ColumnKind(int index) => (SqlValueKind)raw.sqlite3_column_type(_stmt, index);
+    public SqlValueKind ColumnKind(int index) => (SqlValueKind)sqlite3_column_type(_handle, index);
 
-    public long GetInt64(int index) => raw.sqlite3_column_int64(_stmt, index);
+    public long GetInt64(int index) => sqlite3_column_int64(_handle, index);
 
-    public double GetDouble(int index) => raw.sqlite3_column_double(_stmt, index);
+    public double GetDouble(int index) => sqlite3_column_double(_handle, index);
 
-    public string GetText(int index) => raw.sqlite3_column_text(_stmt, index).utf8_to_string() ?? string.Empty;
+    // With its length (sqlite3_column_bytes after the pointer, as SQLite requires), so NUL characters are kept.
+    public string GetText(int index)
+    {
+        var text = sqlite3_column_text(_handle, index);
+        return text is null ? string.Empty : Encoding.UTF8.GetString(text, sqlite3_column_bytes(_handle, index));
+    }
 
-    public ReadOnlySpan<byte> GetBlobSpan(int index) => raw.sqlite3_column_blob(_stmt, index);
+    public ReadOnlySpan<byte> GetBlobSpan(int index)
+    {
+        var blob = sqlite3_column_blob(_handle, index);
+        return blob is null ? [] : new ReadOnlySpan<byte>(blob, sqlite3_column_bytes(_handle, index));
+    }
 
     /// <summary>The UTF-8 bytes of a column, without decoding (valid until the next step or reset).</summary>
-    public ReadOnlySpan<byte> GetTextUtf8(int index) => raw.sqlite3_column_blob(_stmt, index);
+    public ReadOnlySpan<byte> GetTextUtf8(int index)
+    {
+        var text = sqlite3_column_text(_handle, index);
+        return text is null ? [] : new ReadOnlySpan<byte>(text, sqlite3_column_bytes(_handle, index));
+    }
 
     public SqlValue GetValue(int index) => ColumnKind(index) switch
     {
@@ -99,8 +154,8 @@ internal sealed class SqliteStatement : IDisposable
 
     public void Reset()
     {
-        raw.sqlite3_reset(_stmt);
-        raw.sqlite3_clear_bindings(_stmt);
+        sqlite3_reset(_handle);
+        sqlite3_clear_bindings(_handle);
     }
 
     public void Dispose() => _stmt.Dispose();

@@ -58,6 +58,8 @@ public sealed class MergeTests : IDisposable
         var expected = new[] { "param|text|1001|0079", "sql|text|1001|0079" };
         (await NodeQueries.RowsAsync(a, Sql)).Should().Equal(expected);
         (await NodeQueries.RowsAsync(b, Sql)).Should().Equal(expected);
+        var changes = (await a.ReadChangesetsAsync(a.ActorId, 1)).SelectMany(c => c.Changes);
+        changes.Single(c => c.Cid == "title").Val.AsText.Should().Be(text, "a text read back keeps its NULs too");
     }
 
     [Theory]
