@@ -29,9 +29,7 @@ internal sealed class CrdtStore : IDisposable
     private readonly Dictionary<string, ClientStatement> _clientStatements = new(StringComparer.Ordinal);
 
     // Per-transaction capture state, read by the functions our triggers call.
-    private bool _syncBit;
-    private long _pendingDbVersion;
-    private long _seq;
+    private readonly CaptureState _capture = new();
     private WalCheckpointer? _checkpointer;
 
     private CrdtStore(SqliteConnection db, CorrosionOptions options, TimeProvider time, ILogger logger)
@@ -41,18 +39,17 @@ internal sealed class CrdtStore : IDisposable
         _logger = logger;
         _clock = new HybridLogicalClock(time);
         _authorizer = StatementAuthorizer.Install(db, name => _tables.ContainsKey(name));
-        _inserts = DeferredInsertCapture.Install(db, NextDbVersion, count =>
-        {
-            var first = _seq;
-            _seq += count;
-            return first;
-        });
+        _inserts = DeferredInsertCapture.Install(db, _capture.NextDbVersion, _capture.ReserveSeqs);
     }
 
     public ActorId ActorId { get; private set; }
 
     /// <summary>The highest local version committed.</summary>
-    public long DbVersion { get; private set; }
+    public long DbVersion
+    {
+        get => _capture.DbVersion;
+        private set => _capture.DbVersion = value;
+    }
 
     public VersionBookkeeping Bookkeeping { get; } = new();
 
@@ -152,23 +149,10 @@ internal sealed class CrdtStore : IDisposable
 
     private void RegisterFunctions()
     {
-        _db.CreateFunction("crsql_internal_sync_bit", () => _syncBit ? 1L : 0L);
-        _db.CreateFunction("crsql_next_db_version", () => NextDbVersion());
-        _db.CreateFunction("crsql_increment_and_get_seq", () => _seq++);
+        _capture.Register(_db);
         PackColumnsFunction.Register(_db);
         _db.CreateFunction("crsql_site_id", () => ActorId.ToByteArray());
         _db.CreateFunction("crsql_db_version", () => DbVersion);
-    }
-
-    /// <summary>The db_version of the transaction being written, allocated when it first records a change.</summary>
-    private long NextDbVersion()
-    {
-        if (_pendingDbVersion == 0)
-        {
-            _pendingDbVersion = DbVersion + 1;
-        }
-
-        return _pendingDbVersion;
     }
 
     private void LoadTables()
@@ -463,17 +447,15 @@ internal sealed class CrdtStore : IDisposable
     private void BeginWrite()
     {
         _inserts.Clear();
-        _pendingDbVersion = 0;
-        _seq = 0;
+        _capture.ResetTransaction();
         _db.Execute("BEGIN IMMEDIATE");
     }
 
     private void RollbackWrite()
     {
         _inserts.Clear();
-        _syncBit = false;
-        _pendingDbVersion = 0;
-        _seq = 0;
+        _capture.SyncBit = false;
+        _capture.ResetTransaction();
         if (_db.InTransaction)
         {
             _db.Execute("ROLLBACK");
@@ -484,18 +466,18 @@ internal sealed class CrdtStore : IDisposable
     private Changeset? FinishLocalVersion(CancellationToken cancellationToken = default)
     {
         _inserts.Flush(cancellationToken);
-        if (_pendingDbVersion == 0)
+        var version = _capture.PendingDbVersion;
+        if (version == 0)
         {
             return null;
         }
 
-        var version = _pendingDbVersion;
         _db.Execute(
             "INSERT INTO crsql_db_versions (site_id, db_version) VALUES (?1, ?2) " +
             "ON CONFLICT DO UPDATE SET db_version = excluded.db_version WHERE excluded.db_version > db_version",
             ActorId.ToByteArray(), version);
         var changes = new List<Change>();
-        if (!_inserts.TryReadNewRows(_seq, ActorId, version, changes))
+        if (!_inserts.TryReadNewRows(_capture.Seq, ActorId, version, changes))
         {
             changes = ReadVersionChanges(0, ActorId, version);
         }
@@ -506,8 +488,7 @@ internal sealed class CrdtStore : IDisposable
 
     private void CommitLocalVersion(Changeset? changeset)
     {
-        _pendingDbVersion = 0;
-        _seq = 0;
+        _capture.ResetTransaction();
         if (changeset is null)
         {
             return;
@@ -594,7 +575,7 @@ internal sealed class CrdtStore : IDisposable
         int applied = 0, buffered = 0, skipped = 0, impacted = 0;
         var committed = new List<CommittedChanges>();
         BeginWrite();
-        _syncBit = true;
+        _capture.SyncBit = true;
         try
         {
             foreach (var changeset in changesets)
@@ -677,7 +658,7 @@ internal sealed class CrdtStore : IDisposable
                     tables));
             }
 
-            _syncBit = false;
+            _capture.SyncBit = false;
             _db.Execute("COMMIT");
         }
         catch
@@ -1131,5 +1112,6 @@ internal sealed class CrdtStore : IDisposable
         _checkpointer?.Dispose();
         _db.Dispose();
         _authorizer.Dispose();
+        _capture.Dispose();
     }
 }

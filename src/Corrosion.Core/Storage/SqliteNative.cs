@@ -125,6 +125,14 @@ internal static unsafe partial class SqliteNative
     public static partial int sqlite3_value_bytes(IntPtr value);
 
     [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl), typeof(CallConvSuppressGCTransition)])]
+    public static partial IntPtr sqlite3_user_data(IntPtr context);
+
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl), typeof(CallConvSuppressGCTransition)])]
+    public static partial void sqlite3_result_int64(IntPtr context, long value);
+
+    [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial void sqlite3_result_blob(IntPtr context, byte* blob, int length, IntPtr destructor);
 
