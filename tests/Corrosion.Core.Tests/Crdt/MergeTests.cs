@@ -42,6 +42,30 @@ public sealed class MergeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_update_of_the_primary_key_is_a_delete_of_the_old_key_and_a_create_of_the_new_one()
+    {
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Machines);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Machines);
+        await a.ExecuteAsync(["INSERT INTO my_machines (id, name, status) VALUES (1, 'meow', 'created')", "INSERT INTO my_machines (id, name) VALUES (3, 'purr')"]);
+
+        var moved = await a.ExecuteAsync(["UPDATE my_machines SET id = 2, status = 'moved' WHERE id = 1", "UPDATE my_machines SET name = 'hiss' WHERE id = 3"]);
+
+        var changes = (await a.ReadChangesetsAsync(a.ActorId, moved.Version!.Value)).Single().Changes;
+        changes.Select(c => (PackedPk.Unpack(c.Pk)[0].AsInteger, c.Cid, c.Val.ToString(), c.ColVersion, c.Cl)).Should().BeEquivalentTo(new[]
+        {
+            (1L, "-1", string.Empty, 2L, 2L),
+            (2L, "name", "meow", 1L, 1L),
+            (2L, "status", "moved", 1L, 1L),
+            (3L, "name", "hiss", 2L, 1L),
+        });
+        await SyncAsync(a, b);
+        const string Rows = "SELECT id, name, status FROM my_machines ORDER BY id";
+        var expected = new[] { "2|meow|moved", "3|hiss|broken" };
+        (await NodeQueries.RowsAsync(a, Rows)).Should().Equal(expected);
+        (await NodeQueries.RowsAsync(b, Rows)).Should().Equal(expected);
+    }
+
+    [Fact]
     public async Task Text_with_nul_characters_is_stored_and_merged_whole_at_any_length()
     {
         // SQLitePCLRaw's string overload of sqlite3_bind_text binds longer strings NUL-terminated (length -1), so
