@@ -1,7 +1,7 @@
 using Corrosion.Benchmarks;
 
 // A small harness rather than BenchmarkDotNet: each scenario measures our engine and its baseline in the same
-// run, alternating, and reports medians and the ratio. Usage: dotnet run -c Release --project bench/Corrosion.Benchmarks -- [insert|apply|http|latency|propagation|simulation|subscriptions|all] [--runs N]
+// run, alternating, and reports medians and the ratio. Usage: dotnet run -c Release --project bench/Corrosion.Benchmarks -- [insert|apply|update-delete|http|latency|propagation|simulation|subscriptions|all] [--runs N]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
 
@@ -13,6 +13,11 @@ if (scenario is "insert" or "all")
 if (scenario is "apply" or "all")
 {
     await ApplyBenchmark.RunAsync(runs);
+}
+
+if (scenario is "update-delete" or "all")
+{
+    await UpdateDeleteBenchmark.RunAsync(runs);
 }
 
 if (scenario is "http" or "all")
