@@ -71,9 +71,10 @@ internal sealed unsafe class SqliteStatement : IDisposable
     // As UTF-8 bytes with their length, so a text holding NUL characters is kept whole; SQLite copies them.
     private int BindText(int index, string text)
     {
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;
-        var buffer = maxBytes <= StackTextLimit ? stackalloc byte[StackTextLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        var buffer = Encoding.UTF8.GetMaxByteCount(text.Length) <= StackTextLimit
+            ? stackalloc byte[StackTextLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(text)));
         try
         {
             var length = Encoding.UTF8.GetBytes(text, buffer);
