@@ -823,18 +823,23 @@ internal sealed class CrdtStore : IDisposable
             }
         }
 
-        merger.WriteValues();
+        merger.Flush();
         return impacted;
     }
 
     /// <summary>
     /// Keeps the clock state of the row being merged, so consecutive changes of one row read it once, and the values
-    /// that won, so the row is written once (<see cref="WriteValues"/>) rather than once per column.
+    /// and clock rows that won, so the row and its clock rows are each written in one statement (<see cref="Flush"/>)
+    /// rather than once per column.
     /// </summary>
     private sealed class RowMerger(CrdtStore store)
     {
+        // Clock rows per statement at most, well under SQLite's parameter limit.
+        private const int MaxClocksPerWrite = 64;
+
         private readonly Dictionary<string, ClockEntry> _clocks = new(StringComparer.Ordinal);
         private readonly List<(int Column, SqlValue Value)> _won = [];
+        private readonly List<SqlValue> _clockWrites = [];
         private CrrTable? _table;
         private byte[]? _pk;
 
@@ -848,7 +853,7 @@ internal sealed class CrdtStore : IDisposable
             var table = store._tables[change.Table];
             if (!ReferenceEquals(table, _table) || _pk is null || !_pk.AsSpan().SequenceEqual(change.Pk))
             {
-                WriteValues();
+                Flush();
                 Load(table, change.Pk);
             }
 
@@ -868,7 +873,7 @@ internal sealed class CrdtStore : IDisposable
                 }
 
                 var key = EnsureKey();
-                WriteValues();
+                Flush();
                 db.Execute(table.DeleteRowSql, _keyValues);
                 db.Execute(table.DropValueClocksSql, key);
                 WriteClock(key, Change.SentinelCid, change.Cl, change.DbVersion, site, change.Seq);
@@ -912,7 +917,7 @@ internal sealed class CrdtStore : IDisposable
             }
             else
             {
-                WriteValues();
+                Flush();
                 var current = db.Scalar(table.ReadValueSql(change.Cid), _keyValues);
                 var order = change.Val.CompareTo(current);
                 if (order != 0)
@@ -949,7 +954,7 @@ internal sealed class CrdtStore : IDisposable
         {
             var db = store._db;
             var key = EnsureKey();
-            WriteValues();
+            Flush();
             db.Execute(_table!.InsertKeyOnlyRowSql, _keyValues);
             db.Execute(_table.ZeroClocksSql, key);
             WriteClock(key, Change.SentinelCid, cl, dbVersion, site, seq);
@@ -992,8 +997,29 @@ internal sealed class CrdtStore : IDisposable
             }
         }
 
-        /// <summary>Writes the values that won for the current row, in one upsert.</summary>
-        public void WriteValues()
+        /// <summary>
+        /// Writes what is pending for the current row: the clock rows, then the values that won in one upsert. Called
+        /// before any other statement on the row's data or clock rows, so they apply in the order they were decided.
+        /// </summary>
+        public void Flush()
+        {
+            WriteClocks();
+            WriteValues();
+        }
+
+        private void WriteClocks()
+        {
+            if (_clockWrites.Count == 0)
+            {
+                return;
+            }
+
+            var rows = _clockWrites.Count / CrrTable.WriteClockParameters;
+            store._db.Execute(_table!.WriteClocksSql(rows), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_clockWrites));
+            _clockWrites.Clear();
+        }
+
+        private void WriteValues()
         {
             if (_won.Count == 0)
             {
@@ -1014,8 +1040,19 @@ internal sealed class CrdtStore : IDisposable
             _won.Clear();
         }
 
-        private void WriteClock(long key, string column, long colVersion, long dbVersion, long site, long seq) =>
-            store._db.Execute(_table!.WriteClockSql, key, column, colVersion, dbVersion, site, seq);
+        private void WriteClock(long key, string column, long colVersion, long dbVersion, long site, long seq)
+        {
+            _clockWrites.Add(key);
+            _clockWrites.Add(column);
+            _clockWrites.Add(colVersion);
+            _clockWrites.Add(dbVersion);
+            _clockWrites.Add(site);
+            _clockWrites.Add(seq);
+            if (_clockWrites.Count == MaxClocksPerWrite * CrrTable.WriteClockParameters)
+            {
+                WriteClocks();
+            }
+        }
 
         private long EnsureKey()
         {

@@ -28,9 +28,6 @@ internal sealed class CrrTable
         LookupKeySql = $"SELECT __crsql_key FROM {Id(PksTable)} WHERE {keyMatch}";
         InsertKeySql = $"INSERT INTO {Id(PksTable)} ({keyList}, __corro_pk) VALUES ({keyParams}, ?{n + 1})";
         LoadClockSql = $"SELECT col_name, col_version, db_version, site_id, seq FROM {Id(ClockTable)} WHERE key = ?1";
-        WriteClockSql =
-            $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " +
-            "ON CONFLICT DO UPDATE SET col_version = excluded.col_version, db_version = excluded.db_version, site_id = excluded.site_id, seq = excluded.seq";
         ZeroClocksSql = $"UPDATE {Id(ClockTable)} SET col_version = 0 WHERE key = ?1 AND col_name != '-1'";
         DropValueClocksSql = $"DELETE FROM {Id(ClockTable)} WHERE key = ?1 AND col_name != '-1'";
         InsertKeyOnlyRowSql = $"INSERT OR IGNORE INTO {Id(Name)} ({keyList}) VALUES ({keyParams})";
@@ -76,7 +73,26 @@ internal sealed class CrrTable
 
     public string LoadClockSql { get; }
 
-    public string WriteClockSql { get; }
+    /// <summary>
+    /// Writes <paramref name="rows"/> clock rows in one statement, each replacing the row of its key and column:
+    /// key, col_name, col_version, db_version, site_id and seq per row, as parameters. Rows of one key and column
+    /// apply in order, as separate statements would.
+    /// </summary>
+    public string WriteClocksSql(int rows)
+    {
+        while (_writeClocksSql.Count < rows)
+        {
+            var values = string.Join(", ", Enumerable.Range(0, _writeClocksSql.Count + 1).Select(_ => "(?, ?, ?, ?, ?, ?)"));
+            _writeClocksSql.Add(
+                $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) VALUES {values} " +
+                "ON CONFLICT DO UPDATE SET col_version = excluded.col_version, db_version = excluded.db_version, site_id = excluded.site_id, seq = excluded.seq");
+        }
+
+        return _writeClocksSql[rows - 1];
+    }
+
+    /// <summary>Parameters per row of <see cref="WriteClocksSql"/>.</summary>
+    public const int WriteClockParameters = 6;
 
     public string ZeroClocksSql { get; }
 
@@ -187,6 +203,7 @@ internal sealed class CrrTable
 
     private readonly (byte[] Utf8, string Name)[] _columnNamesUtf8;
     private readonly Dictionary<string, string> _readValueSql = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _writeClocksSql = [];
     private readonly Dictionary<string, int> _valueColumnIndexes = new(StringComparer.OrdinalIgnoreCase);
 
     // Column sets seen so far, by bit mask: a table's merges write few distinct sets (usually all columns, or one).
