@@ -48,6 +48,18 @@ internal static unsafe partial class SqliteNative
     public static partial int sqlite3_step(IntPtr stmt);
 
     [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl), typeof(CallConvSuppressGCTransition)])]
+    public static partial int sqlite3_stmt_readonly(IntPtr stmt);
+
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl), typeof(CallConvSuppressGCTransition)])]
+    public static partial int sqlite3_bind_parameter_count(IntPtr stmt);
+
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl), typeof(CallConvSuppressGCTransition)])]
+    public static partial int sqlite3_column_count(IntPtr stmt);
+
+    [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     public static partial int sqlite3_reset(IntPtr stmt);
 

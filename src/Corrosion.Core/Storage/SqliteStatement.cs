@@ -24,12 +24,12 @@ internal sealed unsafe class SqliteStatement : IDisposable
         _handle = stmt.DangerousGetHandle();
     }
 
-    public int ColumnCount => raw.sqlite3_column_count(_stmt);
+    public int ColumnCount => sqlite3_column_count(_handle);
 
-    public int ParameterCount => raw.sqlite3_bind_parameter_count(_stmt);
+    public int ParameterCount => sqlite3_bind_parameter_count(_handle);
 
     /// <summary>True when the statement does not write to the database (sqlite3_stmt_readonly).</summary>
-    public bool IsReadOnly => raw.sqlite3_stmt_readonly(_stmt) != 0;
+    public bool IsReadOnly => sqlite3_stmt_readonly(_handle) != 0;
 
     public string Sql => raw.sqlite3_sql(_stmt).utf8_to_string() ?? string.Empty;
 
