@@ -72,12 +72,16 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public ActorId ActorId => Store.ActorId;
 
+    /// <inheritdoc />
     public string DatabasePath => _options.DatabasePath;
 
+    /// <inheritdoc />
     public IChangeFeed Changes => _feed;
 
+    /// <inheritdoc />
     public TableUpdateStream WatchTable(string table, int capacity = 1024)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(table);
@@ -166,9 +170,11 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return result with { Elapsed = elapsed };
     }
 
+    /// <inheritdoc />
     public Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default) =>
         ReloadSchemaCoreAsync(_options.SchemaPaths, cancellationToken);
 
+    /// <inheritdoc />
     public Task<SchemaApplyResult> ReloadSchemaAsync(IReadOnlyList<string> schemaPaths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schemaPaths);
@@ -198,6 +204,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return result;
     }
 
+    /// <inheritdoc />
     public async Task<TransactionResult> ExecuteAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
@@ -238,6 +245,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<QueryResult> QueryAsync(Statement statement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
@@ -322,6 +330,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<StatementDescription> DescribeAsync(string sql, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -354,6 +363,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default)
     {
         var held = await EnterWriteAsync("read changesets", cancellationToken).ConfigureAwait(false);
@@ -367,6 +377,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<ApplyResult> ApplyChangesetsAsync(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changesets);
@@ -432,6 +443,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default)
     {
         var held = await EnterWriteAsync("sync state", cancellationToken).ConfigureAwait(false);
@@ -445,6 +457,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<ISubscription> SubscribeAsync(Statement statement, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
@@ -452,6 +465,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return await _subscriptions!.SubscribeAsync(statement, options ?? new SubscribeOptions(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public Task<ISubscription?> GetSubscriptionAsync(Guid id, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
         _ = Store;
@@ -492,6 +506,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         _metrics.WriteHeld(hold.Acquired);
     }
 
+    /// <inheritdoc />
     public IReadOnlyList<WriterLockInfo> ListWriterLocks() =>
         [.. _writerLocks.Values
             .Select(e => new WriterLockInfo(e.Label, e.Held, Stopwatch.GetElapsedTime(e.Since)))
@@ -638,6 +653,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <summary>Stops subscriptions and background work, then closes the database; safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
