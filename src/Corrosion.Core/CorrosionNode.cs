@@ -103,9 +103,11 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     /// <summary>Opens the database and applies the schema files. Called by the hosted service at start.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(_options.DatabasePath))
+        // AddCorrosion() has already validated on start; OpenAsync and direct construction have not.
+        var validation = new CorrosionOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, _options);
+        if (validation.Failed)
         {
-            throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), ["db.path is required"]);
+            throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), validation.Failures);
         }
 
         var held = await EnterWriteAsync("start", cancellationToken).ConfigureAwait(false);
