@@ -6,7 +6,8 @@ namespace Corrosion.Gossip;
 
 /// <summary>
 /// Checks every gossip setting when the host starts (<c>AddGossip()</c> registers it with <c>ValidateOnStart</c>), so
-/// a bad address or timing stops the app before the node opens its database; each failure names its key.
+/// a bad address or timing stops the app before the node opens its database. Transport failures name the config
+/// key (<c>gossip.addr</c>), the others the property (<c>GossipOptions.Broadcast.Fanout</c>, <c>SwimOptions.ProbePeriod</c>).
 /// </summary>
 internal sealed class GossipOptionsValidator : IValidateOptions<GossipOptions>
 {
@@ -19,31 +20,31 @@ internal sealed class GossipOptionsValidator : IValidateOptions<GossipOptions>
 
         if (options.Broadcast.Fanout < 1)
         {
-            failures.Add($"gossip.broadcast.fanout: must be at least 1, got {options.Broadcast.Fanout}");
+            failures.Add($"GossipOptions.Broadcast.Fanout: must be at least 1, got {options.Broadcast.Fanout}");
         }
 
         if (options.Broadcast.MaxHops < 0)
         {
-            failures.Add($"gossip.broadcast.max_hops: must not be negative, got {options.Broadcast.MaxHops}");
+            failures.Add($"GossipOptions.Broadcast.MaxHops: must not be negative, got {options.Broadcast.MaxHops}");
         }
 
         if (options.Broadcast.MaxChangesPerChunk < 1)
         {
-            failures.Add($"gossip.broadcast.max_changes_per_chunk: must be at least 1, got {options.Broadcast.MaxChangesPerChunk}");
+            failures.Add($"GossipOptions.Broadcast.MaxChangesPerChunk: must be at least 1, got {options.Broadcast.MaxChangesPerChunk}");
         }
 
         if (options.MinSyncBackoff < TimeSpan.Zero)
         {
-            failures.Add($"gossip.min_sync_backoff: must not be negative, got {options.MinSyncBackoff}");
+            failures.Add($"GossipOptions.MinSyncBackoff (perf.min_sync_backoff): must not be negative, got {options.MinSyncBackoff}");
         }
 
         if (options.MaxSyncBackoff <= TimeSpan.Zero)
         {
-            failures.Add($"gossip.max_sync_backoff: must be positive, got {options.MaxSyncBackoff}");
+            failures.Add($"GossipOptions.MaxSyncBackoff (perf.max_sync_backoff): must be positive, got {options.MaxSyncBackoff}");
         }
         else if (options.MinSyncBackoff > options.MaxSyncBackoff)
         {
-            failures.Add($"gossip.min_sync_backoff: {options.MinSyncBackoff} is greater than gossip.max_sync_backoff ({options.MaxSyncBackoff})");
+            failures.Add($"GossipOptions.MinSyncBackoff (perf.min_sync_backoff): {options.MinSyncBackoff} is greater than MaxSyncBackoff ({options.MaxSyncBackoff})");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

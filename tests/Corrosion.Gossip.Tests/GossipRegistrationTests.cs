@@ -26,8 +26,8 @@ public sealed class GossipRegistrationTests
         var failures = act.Should().Throw<OptionsValidationException>().Which.Failures;
         failures.Should().Contain("gossip.addr: 'not-an-address' is not ip:port");
         failures.Should().Contain(f => f.StartsWith("SwimOptions.ProbePeriod: must be positive", StringComparison.Ordinal));
-        failures.Should().Contain("gossip.min_sync_backoff: 00:00:20 is greater than gossip.max_sync_backoff (00:00:15)");
-        failures.Should().Contain("gossip.broadcast.fanout: must be at least 1, got 0");
+        failures.Should().Contain("GossipOptions.MinSyncBackoff (perf.min_sync_backoff): 00:00:20 is greater than MaxSyncBackoff (00:00:15)");
+        failures.Should().Contain("GossipOptions.Broadcast.Fanout: must be at least 1, got 0");
     }
 
     [Fact]
