@@ -98,7 +98,13 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     /// <summary>True once <see cref="StartAsync"/> has opened the database.</summary>
     public bool IsStarted => _store is not null;
 
-    private CrdtStore Store => _store ?? throw new InvalidOperationException("the Corrosion node is not started");
+    private CrdtStore Store => _store ?? throw NotOpen();
+
+    /// <summary>Why the node cannot serve a call: closed already, or not yet opened (and how it gets opened).</summary>
+    private Exception NotOpen() => Volatile.Read(ref _disposed) == 1
+        ? new ObjectDisposedException(nameof(CorrosionNode), "the Corrosion node is closed: the host has stopped or the node was disposed")
+        : new InvalidOperationException(
+            "the Corrosion node is not started: it opens when the host starts (AddCorrosion() registers the hosted service that opens it), or open one without a host with CorrosionNode.OpenAsync()");
 
     /// <summary>Opens the database and applies the schema files. Called by the hosted service at start.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -464,19 +470,21 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(statement);
         _ = Store;
-        return await _subscriptions!.SubscribeAsync(statement, options ?? new SubscribeOptions(), cancellationToken).ConfigureAwait(false);
+        var subscriptions = _subscriptions ?? throw NotOpen();
+        return await subscriptions.SubscribeAsync(statement, options ?? new SubscribeOptions(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public Task<ISubscription?> GetSubscriptionAsync(Guid id, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
         _ = Store;
-        return Task.FromResult(_subscriptions!.Get(id, options ?? new SubscribeOptions()));
+        var subscriptions = _subscriptions ?? throw NotOpen();
+        return Task.FromResult(subscriptions.Get(id, options ?? new SubscribeOptions()));
     }
 
     /// <summary>Whether a subscription with this id exists, without joining it (for tests and the admin socket).</summary>
     public IReadOnlyList<SubscriptionInfo> ListSubscriptions() =>
-        _subscriptions?.List() ?? throw new InvalidOperationException("the Corrosion node is not started");
+        _subscriptions?.List() ?? throw NotOpen();
 
     internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
 
