@@ -72,12 +72,16 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public ActorId ActorId => Store.ActorId;
 
+    /// <inheritdoc />
     public string DatabasePath => _options.DatabasePath;
 
+    /// <inheritdoc />
     public IChangeFeed Changes => _feed;
 
+    /// <inheritdoc />
     public TableUpdateStream WatchTable(string table, int capacity = 1024)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(table);
@@ -94,14 +98,22 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     /// <summary>True once <see cref="StartAsync"/> has opened the database.</summary>
     public bool IsStarted => _store is not null;
 
-    private CrdtStore Store => _store ?? throw new InvalidOperationException("the Corrosion node is not started");
+    private CrdtStore Store => _store ?? throw NotOpen();
+
+    /// <summary>Why the node cannot serve a call: closed already, or not yet opened (and how it gets opened).</summary>
+    private Exception NotOpen() => Volatile.Read(ref _disposed) == 1
+        ? new ObjectDisposedException(nameof(CorrosionNode), "the Corrosion node is closed: the host has stopped or the node was disposed")
+        : new InvalidOperationException(
+            "the Corrosion node is not started: it opens when the host starts (AddCorrosion() registers the hosted service that opens it), or open one without a host with CorrosionNode.OpenAsync()");
 
     /// <summary>Opens the database and applies the schema files. Called by the hosted service at start.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(_options.DatabasePath))
+        // AddCorrosion() has already validated on start; OpenAsync and direct construction have not.
+        var validation = new CorrosionOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, _options);
+        if (validation.Failed)
         {
-            throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), ["db.path is required"]);
+            throw new OptionsValidationException(nameof(CorrosionOptions), typeof(CorrosionOptions), validation.Failures);
         }
 
         var held = await EnterWriteAsync("start", cancellationToken).ConfigureAwait(false);
@@ -166,9 +178,11 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return result with { Elapsed = elapsed };
     }
 
+    /// <inheritdoc />
     public Task<SchemaApplyResult> ReloadSchemaAsync(CancellationToken cancellationToken = default) =>
         ReloadSchemaCoreAsync(_options.SchemaPaths, cancellationToken);
 
+    /// <inheritdoc />
     public Task<SchemaApplyResult> ReloadSchemaAsync(IReadOnlyList<string> schemaPaths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schemaPaths);
@@ -198,6 +212,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         return result;
     }
 
+    /// <inheritdoc />
     public async Task<TransactionResult> ExecuteAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
@@ -238,6 +253,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<QueryResult> QueryAsync(Statement statement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
@@ -322,6 +338,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<StatementDescription> DescribeAsync(string sql, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -354,6 +371,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<Changeset>> ReadChangesetsAsync(ActorId actorId, long version, CancellationToken cancellationToken = default)
     {
         var held = await EnterWriteAsync("read changesets", cancellationToken).ConfigureAwait(false);
@@ -367,6 +385,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<ApplyResult> ApplyChangesetsAsync(IReadOnlyList<Changeset> changesets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changesets);
@@ -432,6 +451,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<SyncState> GetSyncStateAsync(CancellationToken cancellationToken = default)
     {
         var held = await EnterWriteAsync("sync state", cancellationToken).ConfigureAwait(false);
@@ -445,22 +465,26 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async Task<ISubscription> SubscribeAsync(Statement statement, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
         _ = Store;
-        return await _subscriptions!.SubscribeAsync(statement, options ?? new SubscribeOptions(), cancellationToken).ConfigureAwait(false);
+        var subscriptions = _subscriptions ?? throw NotOpen();
+        return await subscriptions.SubscribeAsync(statement, options ?? new SubscribeOptions(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public Task<ISubscription?> GetSubscriptionAsync(Guid id, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
         _ = Store;
-        return Task.FromResult(_subscriptions!.Get(id, options ?? new SubscribeOptions()));
+        var subscriptions = _subscriptions ?? throw NotOpen();
+        return Task.FromResult(subscriptions.Get(id, options ?? new SubscribeOptions()));
     }
 
     /// <summary>Whether a subscription with this id exists, without joining it (for tests and the admin socket).</summary>
     public IReadOnlyList<SubscriptionInfo> ListSubscriptions() =>
-        _subscriptions?.List() ?? throw new InvalidOperationException("the Corrosion node is not started");
+        _subscriptions?.List() ?? throw NotOpen();
 
     internal bool HasSubscription(Guid id) => _subscriptions?.Contains(id) == true;
 
@@ -492,6 +516,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         _metrics.WriteHeld(hold.Acquired);
     }
 
+    /// <inheritdoc />
     public IReadOnlyList<WriterLockInfo> ListWriterLocks() =>
         [.. _writerLocks.Values
             .Select(e => new WriterLockInfo(e.Label, e.Held, Stopwatch.GetElapsedTime(e.Since)))
@@ -638,6 +663,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <summary>Stops subscriptions and background work, then closes the database; safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)

@@ -31,6 +31,7 @@ public sealed class QueryResult : IAsyncDisposable
         _release = release;
     }
 
+    /// <summary>The result column names, in order.</summary>
     public IReadOnlyList<string> Columns { get; }
 
     /// <summary>
@@ -104,6 +105,7 @@ public sealed class QueryResult : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the query and returns its reader connection to the pool.</summary>
     public ValueTask DisposeAsync()
     {
         if (!_disposed)

@@ -5,12 +5,14 @@ namespace Corrosion;
 /// <summary>One SQL statement with optional positional or named parameters.</summary>
 public sealed record Statement(string Sql)
 {
+    /// <summary>A statement with positional parameters, bound to <c>?</c>, <c>?NNN</c> in order.</summary>
     public Statement(string sql, IReadOnlyList<SqlValue> parameters)
         : this(sql)
     {
         Parameters = parameters;
     }
 
+    /// <summary>A statement with named parameters, bound to <c>:name</c>, <c>@name</c> or <c>$name</c>.</summary>
     public Statement(string sql, IReadOnlyDictionary<string, SqlValue> namedParameters)
         : this(sql)
     {
@@ -23,6 +25,7 @@ public sealed record Statement(string Sql)
     /// <summary>Named parameters bound to <c>:name</c>, <c>@name</c> or <c>$name</c> (the key may omit the prefix).</summary>
     public IReadOnlyDictionary<string, SqlValue>? NamedParameters { get; init; }
 
+    /// <summary>A statement without parameters.</summary>
     public static implicit operator Statement(string sql) => new(sql);
 }
 

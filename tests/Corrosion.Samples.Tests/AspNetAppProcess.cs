@@ -51,6 +51,29 @@ public sealed partial class AspNetAppProcess : IAsyncDisposable
 
     public string Output() => string.Join('\n', Lines());
 
+    /// <summary>
+    /// Sends SIGTERM (what Ctrl-C, <c>docker stop</c> and systemd do) and waits up to <paramref name="deadline"/> for the
+    /// app to exit; returns its exit code, or null if it is still running (it is killed on dispose).
+    /// </summary>
+    public async Task<int?> TerminateAsync(TimeSpan deadline)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(deadline);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_started && !_process.HasExited)

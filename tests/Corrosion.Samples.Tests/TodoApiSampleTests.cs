@@ -100,6 +100,24 @@ public sealed class TodoApiSampleTests : IAsyncLifetime
         change.GetProperty("todo").GetProperty("title").GetString().Should().Be("renamed");
     }
 
+    [Fact]
+    public async Task Sigterm_with_a_live_todos_stream_open_stops_the_sample_at_once_and_without_errors()
+    {
+        (await _client.PostAsJsonAsync("/todos", new { title = "first" })).EnsureSuccessStatusCode();
+        using var cts = new CancellationTokenSource(Deadline);
+        using var response = await _client.GetAsync("/todos/live", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        (await NextEventAsync(events, cts.Token)).GetProperty("kind").GetString().Should().Be("row");
+
+        // Kestrel waits for open requests before the host stops the node: the stream must end when the app stops,
+        // not when HostOptions.ShutdownTimeout (30 s) runs out.
+        var exitCode = await _app.TerminateAsync(TimeSpan.FromSeconds(10));
+
+        exitCode.Should().Be(0, "the sample exits cleanly within 10 s of SIGTERM:\n" + Output());
+        _app.Lines().Should().NotContain(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal), Output());
+        _app.Lines().Should().Contain(l => l.Contains("Closed database", StringComparison.Ordinal), Output());
+    }
+
     private static async Task<JsonElement> NextEventAsync(StreamReader events, CancellationToken cancellationToken)
     {
         while (await events.ReadLineAsync(cancellationToken) is { } line)

@@ -11,7 +11,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CorrosionServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a replicated SQLite node (<see cref="ICorrosionNode"/>), opened when the host starts. Idempotent.
+    /// Adds a replicated SQLite node (<see cref="ICorrosionNode"/>), opened when the host starts, before any other
+    /// hosted service starts, and closed after they have all stopped. Idempotent. The options are validated at start
+    /// (an <see cref="OptionsValidationException"/> lists every problem). Options configured elsewhere
+    /// (<c>services.Configure&lt;CorrosionOptions&gt;(configuration.GetSection("Corrosion"))</c>) apply too; all
+    /// configure actions run in the order they were registered.
     /// </summary>
     public static ICorrosionBuilder AddCorrosion(this IServiceCollection services, Action<CorrosionOptions>? configure = null)
     {
@@ -30,7 +34,14 @@ public static class CorrosionServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CorrosionNode>();
         services.TryAddSingleton<ICorrosionNode>(sp => sp.GetRequiredService<CorrosionNode>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CorrosionNodeHostedService>());
+        // First of the hosted services, whatever the app registered before AddCorrosion(): the node opens before any
+        // other hosted service starts and closes after they have all stopped (the host stops them in reverse), so an
+        // app's own services can use ICorrosionNode in StartAsync and StopAsync.
+        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(CorrosionNodeHostedService)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, CorrosionNodeHostedService>());
+        }
+
         return new CorrosionBuilder(services);
     }
 }

@@ -5,6 +5,7 @@ namespace Corrosion.DependencyInjection;
 /// <summary>Returned by <c>AddCorrosion()</c> so that other parts (HTTP API, gossip) chain onto it.</summary>
 public interface ICorrosionBuilder
 {
+    /// <summary>The service collection <c>AddCorrosion()</c> registered the node in.</summary>
     IServiceCollection Services { get; }
 }
 

@@ -28,7 +28,10 @@ internal static class SchemaFileLoader
             }
             else
             {
-                throw new SchemaException($"schema path {path} does not exist (db.schema_paths names a missing file or directory)");
+                var message = $"schema path {path} does not exist (CorrosionOptions.SchemaPaths, db.schema_paths, names a missing file or directory)";
+                throw new SchemaException(Path.IsPathFullyQualified(path)
+                    ? message
+                    : $"{message}; a relative path is resolved against the current directory, so it was looked for at {Path.GetFullPath(path)}");
             }
 
             foreach (var file in paths)

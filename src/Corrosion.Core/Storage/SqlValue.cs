@@ -29,35 +29,55 @@ public readonly struct SqlValue : IEquatable<SqlValue>, IComparable<SqlValue>
         _reference = reference;
     }
 
+    /// <summary>SQL NULL (the same as <c>default(SqlValue)</c>).</summary>
     public static SqlValue Null => default;
 
     /// <summary>The storage class; <c>default(SqlValue)</c> is NULL.</summary>
     public SqlValueKind Kind => _kind == 0 ? SqlValueKind.Null : _kind;
 
+    /// <summary>True for SQL NULL.</summary>
     public bool IsNull => Kind == SqlValueKind.Null;
 
+    /// <summary>An INTEGER value.</summary>
     public static SqlValue FromInteger(long value) => new(SqlValueKind.Integer, value, 0, null);
 
+    /// <summary>A REAL value.</summary>
     public static SqlValue FromReal(double value) => new(SqlValueKind.Real, 0, value, null);
 
+    /// <summary>A TEXT value.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is null (use <see cref="Null"/>).</exception>
     public static SqlValue FromText(string value) => new(SqlValueKind.Text, 0, 0, value ?? throw new ArgumentNullException(nameof(value)));
 
+    /// <summary>A BLOB value.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is null (use <see cref="Null"/>).</exception>
     public static SqlValue FromBlob(byte[] value) => new(SqlValueKind.Blob, 0, 0, value ?? throw new ArgumentNullException(nameof(value)));
 
+    /// <summary>An INTEGER value.</summary>
     public static implicit operator SqlValue(long value) => FromInteger(value);
 
+    /// <summary>A REAL value.</summary>
     public static implicit operator SqlValue(double value) => FromReal(value);
 
+    /// <summary>A TEXT value, or NULL for a null string.</summary>
     public static implicit operator SqlValue(string? value) => value is null ? Null : FromText(value);
 
+    /// <summary>A BLOB value, or NULL for a null array.</summary>
     public static implicit operator SqlValue(byte[]? value) => value is null ? Null : FromBlob(value);
 
+    /// <summary>The INTEGER value.</summary>
+    /// <exception cref="InvalidOperationException">The value is of another storage class (see <see cref="Kind"/>).</exception>
     public long AsInteger => Kind == SqlValueKind.Integer ? _integer : throw new InvalidOperationException($"value is {Kind}, not Integer");
 
+    /// <summary>The REAL value.</summary>
+    /// <exception cref="InvalidOperationException">The value is of another storage class (see <see cref="Kind"/>).</exception>
     public double AsReal => Kind == SqlValueKind.Real ? _real : throw new InvalidOperationException($"value is {Kind}, not Real");
 
+    /// <summary>The TEXT value.</summary>
+    /// <exception cref="InvalidOperationException">The value is of another storage class (see <see cref="Kind"/>).</exception>
     public string AsText => Kind == SqlValueKind.Text ? (string)_reference! : throw new InvalidOperationException($"value is {Kind}, not Text");
 
+    /// <summary>The BLOB value.</summary>
+    /// <exception cref="InvalidOperationException">The value is of another storage class (see <see cref="Kind"/>).</exception>
     public byte[] AsBlob => Kind == SqlValueKind.Blob ? (byte[])_reference! : throw new InvalidOperationException($"value is {Kind}, not Blob");
 
     /// <summary>The value as a plain CLR object (null, long, double, string or byte[]).</summary>

@@ -13,11 +13,23 @@ public abstract record SubscriptionEvent
     {
     }
 
+    /// <summary>Cells as <c>[1, text, NULL]</c> (each as <see cref="SqlValue.ToString"/> prints it, NULL spelled out).</summary>
+    private static string Format(IReadOnlyList<SqlValue> cells) =>
+        "[" + string.Join(", ", cells.Select(c => c.IsNull ? "NULL" : c.ToString())) + "]";
+
     /// <summary>The names of the query's columns.</summary>
-    public sealed record Columns(IReadOnlyList<string> Names) : SubscriptionEvent;
+    public sealed record Columns(IReadOnlyList<string> Names) : SubscriptionEvent
+    {
+        /// <summary><c>Columns { Names = [id, title] }</c>.</summary>
+        public override string ToString() => $"Columns {{ Names = [{string.Join(", ", Names)}] }}";
+    }
 
     /// <summary>A row of the current result, with its subscription-wide stable row id.</summary>
-    public sealed record Row(long RowId, IReadOnlyList<SqlValue> Cells) : SubscriptionEvent;
+    public sealed record Row(long RowId, IReadOnlyList<SqlValue> Cells) : SubscriptionEvent
+    {
+        /// <summary><c>Row { RowId = 1, Cells = [7, NULL] }</c>.</summary>
+        public override string ToString() => $"Row {{ RowId = {RowId}, Cells = {Format(Cells)} }}";
+    }
 
     /// <summary>End of the current result. <paramref name="ChangeId"/> is the last change id those rows include.</summary>
     public sealed record EndOfQuery(TimeSpan Time, long ChangeId) : SubscriptionEvent;
@@ -26,7 +38,11 @@ public abstract record SubscriptionEvent
     /// A result row appeared (insert), changed (update) or disappeared (delete). Cells are the row's values (its last
     /// values for a delete). Change ids are contiguous per subscription, starting at 1.
     /// </summary>
-    public sealed record Change(ChangeKind Kind, long RowId, IReadOnlyList<SqlValue> Cells, long ChangeId) : SubscriptionEvent;
+    public sealed record Change(ChangeKind Kind, long RowId, IReadOnlyList<SqlValue> Cells, long ChangeId) : SubscriptionEvent
+    {
+        /// <summary><c>Change { Kind = Update, RowId = 3, Cells = [2, two], ChangeId = 9 }</c>.</summary>
+        public override string ToString() => $"Change {{ Kind = {Kind}, RowId = {RowId}, Cells = {Format(Cells)}, ChangeId = {ChangeId} }}";
+    }
 
     /// <summary>The stream failed (the client fell behind, the subscription was dropped); nothing follows.</summary>
     public sealed record Error(string Message) : SubscriptionEvent;

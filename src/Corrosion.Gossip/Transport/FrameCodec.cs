@@ -9,7 +9,7 @@ namespace Corrosion.Gossip.Transport;
 /// <summary>
 /// The framing of every peer stream, in one place: <c>[version:u8][type:u8][length:u32 big-endian][payload]</c>.
 /// <para>
-/// <see cref="TryRead"/> is a non-allocating parser over <see cref="ReadOnlySequence{T}"/>: it returns false on partial
+/// <see cref="TryRead(ref ReadOnlySequence{byte}, int, out Frame)"/> is a non-allocating parser over <see cref="ReadOnlySequence{T}"/>: it returns false on partial
 /// input and leaves the buffer untouched, so the read loop owns <c>AdvanceTo</c>. A frame with an unknown version or a
 /// length over the limit throws <see cref="PeerProtocolException"/> before anything is buffered or allocated for it;
 /// the caller closes that connection and nothing else. Message types are owned by the protocols on top (membership,

@@ -15,8 +15,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class CorrosionEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the <c>/v1</c> group: <c>POST /v1/transactions</c>, <c>POST /v1/queries</c>, <c>POST /v1/subscriptions</c> and
-    /// <c>GET /v1/subscriptions/{id}</c>, behind the bearer token
+    /// Maps the <c>/v1</c> group: <c>POST /v1/transactions</c>, <c>POST /v1/queries</c>, <c>POST /v1/subscriptions</c>,
+    /// <c>GET /v1/subscriptions/{id}</c> and <c>GET /v1/updates/{table}</c>, behind the bearer token
     /// when <see cref="HttpApiOptions.BearerToken"/> is set. Returns the group so the app can add conventions.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>AddCorrosion()</c> was not called: no <see cref="ICorrosionNode"/> is registered.</exception>

@@ -59,6 +59,18 @@ public sealed class SchemaFileLoaderTests : IDisposable
         var act = () => SchemaFileLoader.Load([missing]);
 
         act.Should().Throw<SchemaException>()
-            .Which.Message.Should().Be($"schema path {missing} does not exist (db.schema_paths names a missing file or directory)");
+            .Which.Message.Should().Be($"schema path {missing} does not exist (CorrosionOptions.SchemaPaths, db.schema_paths, names a missing file or directory)");
+    }
+
+    [Fact]
+    public void A_missing_relative_path_is_reported_with_the_full_path_it_was_looked_for_at()
+    {
+        var relative = Path.Combine("no-such-schema-dir", Guid.NewGuid().ToString("N"), "todos.sql");
+
+        var act = () => SchemaFileLoader.Load([relative]);
+
+        act.Should().Throw<SchemaException>().Which.Message.Should().Be(
+            $"schema path {relative} does not exist (CorrosionOptions.SchemaPaths, db.schema_paths, names a missing file or directory); "
+            + $"a relative path is resolved against the current directory, so it was looked for at {Path.GetFullPath(relative)}");
     }
 }

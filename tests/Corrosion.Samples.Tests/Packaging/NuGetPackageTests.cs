@@ -46,6 +46,24 @@ public sealed class NuGetPackageTests(PackedLibraries packages) : IClassFixture<
     }
 
     [Fact]
+    public void Each_package_ships_the_xml_documentation_of_its_assembly_for_intellisense()
+    {
+        foreach (var (id, member) in new[]
+        {
+            ("Corrosion.Core", "M:Corrosion.ICorrosionNode.ExecuteAsync("),
+            ("Corrosion.Gossip", "M:Microsoft.Extensions.DependencyInjection.GossipCorrosionBuilderExtensions.AddGossip("),
+            ("Corrosion.Http", "M:Microsoft.AspNetCore.Builder.CorrosionEndpointRouteBuilderExtensions.MapCorrosion("),
+        })
+        {
+            using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"{id}.{packages.Version}.nupkg"));
+            package.GetEntry($"lib/net10.0/{id}.xml").Should().NotBeNull($"{id}'s XML doc comments are what an IDE shows for its API");
+            var documented = XDocument.Parse(ReadEntry(package, $"lib/net10.0/{id}.xml")).Descendants("member")
+                .Select(m => m.Attribute("name")!.Value).ToList();
+            documented.Should().Contain(name => name.StartsWith(member, StringComparison.Ordinal), id);
+        }
+    }
+
+    [Fact]
     public async Task A_new_aspnet_app_that_installs_the_packages_serves_the_v1_api_and_sees_inserts_in_an_in_process_subscription()
     {
         await using var app = await ConsumerApp.StartAsync(packages);
