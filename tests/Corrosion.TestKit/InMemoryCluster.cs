@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Corrosion.TestKit;
 
 /// <summary>N real nodes (SQLite files, SWIM, broadcast, sync) in one process over the in-memory network.</summary>
-public sealed class InMemoryCluster : IAsyncDisposable
+internal sealed class InMemoryCluster : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("corrosion-cluster");
 

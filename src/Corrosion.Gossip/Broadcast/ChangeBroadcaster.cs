@@ -17,7 +17,7 @@ namespace Corrosion.Gossip.Broadcast;
 /// number of hops. Duplicates are harmless: the engine skips versions it holds, and only news is forwarded.
 /// Lost broadcasts are repaired by anti-entropy sync.
 /// </summary>
-public sealed partial class ChangeBroadcaster : IAsyncDisposable
+internal sealed partial class ChangeBroadcaster : IAsyncDisposable
 {
     private readonly ICorrosionNode _node;
     private readonly IPeerTransport _transport;

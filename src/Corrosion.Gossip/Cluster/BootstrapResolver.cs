@@ -6,7 +6,7 @@ namespace Corrosion.Gossip.Cluster;
 /// Turns <c>gossip.bootstrap</c> entries into addresses: <c>ip:port</c>, <c>[v6]:port</c>, <c>name:port</c> (system
 /// resolver) and <c>name:port@dns-server:port</c> (that server, asked directly).
 /// </summary>
-public static class BootstrapResolver
+internal static class BootstrapResolver
 {
     /// <summary>Resolves every entry; an entry that does not resolve is reported through <paramref name="onError"/>.</summary>
     public static async Task<IReadOnlyList<IPEndPoint>> ResolveAsync(IEnumerable<string> entries, Action<string, string> onError, CancellationToken cancellationToken)

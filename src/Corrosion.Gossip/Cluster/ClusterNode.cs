@@ -13,7 +13,7 @@ namespace Corrosion.Gossip.Cluster;
 /// peers' streams, and anti-entropy sync with a random live member on a backoff. <see cref="ClusterService"/>
 /// runs one in the agent; simulations run many over an in-memory network.
 /// </summary>
-public sealed partial class ClusterNode : IAsyncDisposable
+internal sealed partial class ClusterNode : IAsyncDisposable
 {
     private readonly ICorrosionNode _node;
     private readonly IPeerTransport _transport;

@@ -10,7 +10,7 @@ namespace Corrosion.Gossip.Cluster;
 /// Accepts peer streams and hands each to its protocol by its first frame: a sync state opens an anti-entropy
 /// session, a broadcast frame a broadcast stream. A stream that breaks the protocol is closed; the loop goes on.
 /// </summary>
-public sealed partial class PeerStreamDispatcher
+internal sealed partial class PeerStreamDispatcher
 {
     private readonly IPeerTransport _transport;
     private readonly SyncSession _sync;

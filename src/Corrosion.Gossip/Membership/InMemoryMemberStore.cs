@@ -1,7 +1,7 @@
 namespace Corrosion.Gossip.Membership;
 
 /// <summary>An <see cref="IMemberStore"/> kept in memory (tests, and nodes that need no persistence).</summary>
-public sealed class InMemoryMemberStore : IMemberStore
+internal sealed class InMemoryMemberStore : IMemberStore
 {
     private IReadOnlyList<MemberState> _members = [];
     private int _saves;

@@ -22,7 +22,7 @@ namespace Corrosion.Gossip.Membership;
 /// the injected <see cref="Random"/>.
 /// </para>
 /// </summary>
-public sealed class SwimMembership : IHostedService, IAsyncDisposable
+internal sealed class SwimMembership : IHostedService, IAsyncDisposable
 {
     private const int EventQueueCapacity = 1024;
     private const int MaxLeaveRecipients = 64;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Corrosion.Gossip.Membership;
 
 /// <summary>Checks <see cref="SwimOptions"/> at start, gathering every failure; each names its option.</summary>
-public sealed class SwimOptionsValidator : IValidateOptions<SwimOptions>
+internal sealed class SwimOptionsValidator : IValidateOptions<SwimOptions>
 {
     public ValidateOptionsResult Validate(string? name, SwimOptions options)
     {

@@ -10,7 +10,7 @@ namespace Corrosion.Gossip.Protocol;
 /// change <c>[table][pk][cid][val][col_version][cl][seq]</c>; integers are unsigned LEB128 unless noted; a
 /// change's site id and db_version are the changeset's actor and version.
 /// </summary>
-public static class ChangesetCodec
+internal static class ChangesetCodec
 {
     public const byte Version = 1;
 

@@ -4,7 +4,7 @@ namespace Corrosion.Gossip.Protocol;
 /// The meaning of a stream frame's type byte (see <c>FrameCodec</c>). SWIM messages have their own codec (<c>SwimCodec</c>);
 /// with TLS on the tcp+udp transport they travel inside <see cref="Datagram"/> frames.
 /// </summary>
-public enum PeerFrameType : byte
+internal enum PeerFrameType : byte
 {
     /// <summary>Opens an anti-entropy session: the sender's <c>SyncState</c>; answered with the receiver's.</summary>
     SyncState = 1,

@@ -1,7 +1,7 @@
 namespace Corrosion.Gossip.Protocol;
 
 /// <summary>A SWIM datagram that cannot be decoded (truncated, oversized, unknown version or hostile). Dropped by the loop.</summary>
-public sealed class SwimProtocolException : Exception
+internal sealed class SwimProtocolException : Exception
 {
     public SwimProtocolException()
     {

@@ -9,7 +9,7 @@ namespace Corrosion.Gossip.Protocol;
 /// <c>[1][actor:16][heads: count, (actor, head)*][need: count, (actor, count, (start, end)*)*]
 /// [partial: count, (actor, count, (version, count, (start, end)*)*)*]</c>.
 /// </summary>
-public static class SyncStateCodec
+internal static class SyncStateCodec
 {
     public const byte Version = 1;
 

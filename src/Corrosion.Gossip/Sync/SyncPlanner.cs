@@ -6,7 +6,7 @@ namespace Corrosion.Gossip.Sync;
 /// Works out which versions a peer lacks that this node holds, from the two sync states: versions above the peer's
 /// head, versions in the peer's gaps, and versions the peer holds only in part.
 /// </summary>
-public static class SyncPlanner
+internal static class SyncPlanner
 {
     /// <summary>(actor, version) pairs to send, oldest first per actor, at most <paramref name="limit"/>.</summary>
     public static IReadOnlyList<(ActorId Actor, long Version)> VersionsToSend(SyncState local, SyncState peer, int limit)

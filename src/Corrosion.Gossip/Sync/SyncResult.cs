@@ -1,4 +1,4 @@
 namespace Corrosion.Gossip.Sync;
 
 /// <summary>What one anti-entropy session exchanged.</summary>
-public sealed record SyncResult(ActorId Peer, int ChangesetsSent, int ChangesetsReceived, int ChangesReceived, TimeSpan Elapsed);
+internal sealed record SyncResult(ActorId Peer, int ChangesetsSent, int ChangesetsReceived, int ChangesReceived, TimeSpan Elapsed);

@@ -18,7 +18,7 @@ namespace Corrosion.Gossip.Sync;
 /// all of a node's sessions, so that what one session is receiving is not asked of another
 /// (<see cref="IncomingVersions"/>).
 /// </summary>
-public sealed partial class SyncSession
+internal sealed partial class SyncSession
 {
     private const int ApplyBatch = 64;
 

@@ -1,7 +1,7 @@
 namespace Corrosion.Gossip.Transport;
 
 /// <summary>A datagram payload larger than <see cref="IPeerTransport.MaxDatagramSize"/> was handed to a transport.</summary>
-public sealed class DatagramTooLargeException : ArgumentException
+internal sealed class DatagramTooLargeException : ArgumentException
 {
     public DatagramTooLargeException(int size, int maxSize)
         : base($"datagram of {size} bytes exceeds the maximum of {maxSize} bytes (bounded by gossip.max_mtu)")

@@ -17,7 +17,7 @@ namespace Corrosion.Gossip.Transport;
 /// tcp+udp transport itself uses to carry datagrams over TLS (<see cref="WriteDatagram"/>, <see cref="ReadDatagram"/>).
 /// </para>
 /// </summary>
-public static class FrameCodec
+internal static class FrameCodec
 {
     /// <summary>The wire version this build writes and reads.</summary>
     public const byte CurrentVersion = 1;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Corrosion.Gossip.Transport;
 
 /// <summary>Checks the transport settings at start; every problem names its config key.</summary>
-public sealed class GossipTransportOptionsValidator : IValidateOptions<GossipTransportOptions>
+internal sealed class GossipTransportOptionsValidator : IValidateOptions<GossipTransportOptions>
 {
     public ValidateOptionsResult Validate(string? name, GossipTransportOptions options)
     {

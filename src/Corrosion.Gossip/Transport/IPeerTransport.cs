@@ -9,7 +9,7 @@ namespace Corrosion.Gossip.Transport;
 /// sync). Implementations: QUIC where the platform has it, TCP streams + UDP datagrams otherwise, and an in-memory
 /// network for tests and simulation. Protocol code cannot tell them apart.
 /// </summary>
-public interface IPeerTransport : IAsyncDisposable
+internal interface IPeerTransport : IAsyncDisposable
 {
     /// <summary>Human-readable name for logs ("tcp+udp", "quic", "memory").</summary>
     string Name { get; }
@@ -37,10 +37,10 @@ public interface IPeerTransport : IAsyncDisposable
 }
 
 /// <summary>One received datagram and who sent it.</summary>
-public readonly record struct PeerDatagram(EndPoint RemoteEndPoint, ReadOnlyMemory<byte> Payload);
+internal readonly record struct PeerDatagram(EndPoint RemoteEndPoint, ReadOnlyMemory<byte> Payload);
 
 /// <summary>A reliable, ordered byte stream with a peer.</summary>
-public interface IPeerConnection : IAsyncDisposable
+internal interface IPeerConnection : IAsyncDisposable
 {
     EndPoint RemoteEndPoint { get; }
 

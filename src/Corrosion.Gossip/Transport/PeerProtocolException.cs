@@ -4,7 +4,7 @@ namespace Corrosion.Gossip.Transport;
 /// A peer sent bytes that break the wire format (unknown version, a frame over the size limit, a truncated frame at
 /// end of stream). The connection it came on must be closed; the node carries on.
 /// </summary>
-public sealed class PeerProtocolException : IOException
+internal sealed class PeerProtocolException : IOException
 {
     public PeerProtocolException(string message)
         : base(message)

@@ -11,7 +11,7 @@ namespace Corrosion.Gossip.Transport;
 /// Validates the options first (one exception listing every problem, each naming its config key) and logs
 /// <c>Starting peer API on tcp+udp/[::]:8787</c> (or <c>quic/...</c>).
 /// </summary>
-public sealed class PeerTransportFactory(ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+internal sealed class PeerTransportFactory(ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
 {
     private readonly ILoggerFactory _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
     private readonly TimeProvider _timeProvider = timeProvider ?? TimeProvider.System;

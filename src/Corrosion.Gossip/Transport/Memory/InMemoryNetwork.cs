@@ -12,7 +12,7 @@ namespace Corrosion.Gossip.Transport.Memory;
 /// injected <see cref="Random"/> under one lock, so a seeded run is repeatable when its sends are. Partitions block
 /// datagrams (at send and again at delivery) and stream connects, and break the streams already open across them.
 /// </summary>
-public sealed class InMemoryNetwork
+internal sealed class InMemoryNetwork
 {
     private readonly Lock _gate = new();
     private readonly Random _random;

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 namespace Corrosion.Gossip.Transport.Memory;
 
 /// <summary>A transport on an <see cref="InMemoryNetwork"/>; create it with <see cref="InMemoryNetwork.CreateTransport"/>.</summary>
-public sealed class InMemoryPeerTransport : IPeerTransport
+internal sealed class InMemoryPeerTransport : IPeerTransport
 {
     /// <summary>The name used in logs.</summary>
     public const string TransportName = "memory";

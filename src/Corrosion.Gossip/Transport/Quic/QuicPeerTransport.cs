@@ -27,7 +27,7 @@ namespace Corrosion.Gossip.Transport.Quic;
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("windows")]
 [SupportedOSPlatform("macos")]
-public sealed class QuicPeerTransport : IPeerTransport
+internal sealed class QuicPeerTransport : IPeerTransport
 {
     /// <summary>The name used in logs.</summary>
     public const string TransportName = "quic";

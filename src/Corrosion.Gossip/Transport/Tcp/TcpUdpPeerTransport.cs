@@ -23,7 +23,7 @@ namespace Corrosion.Gossip.Transport.Tcp;
 /// client certificate chains to <c>ca_file</c>).</item>
 /// </list>
 /// </summary>
-public sealed class TcpUdpPeerTransport : IPeerTransport
+internal sealed class TcpUdpPeerTransport : IPeerTransport
 {
     /// <summary>The name used in logs.</summary>
     public const string TransportName = "tcp+udp";
