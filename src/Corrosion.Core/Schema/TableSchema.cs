@@ -6,7 +6,7 @@ namespace Corrosion.Schema;
 /// <param name="NotNull">Declared NOT NULL.</param>
 /// <param name="DefaultSql">The DEFAULT expression as SQL text, or null when there is none.</param>
 /// <param name="PrimaryKeyIndex">1-based position in the primary key, 0 when not part of it.</param>
-public sealed record ColumnSchema(string Name, string Type, bool NotNull, string? DefaultSql, int PrimaryKeyIndex)
+internal sealed record ColumnSchema(string Name, string Type, bool NotNull, string? DefaultSql, int PrimaryKeyIndex)
 {
     public bool IsPrimaryKey => PrimaryKeyIndex > 0;
 }
@@ -15,10 +15,10 @@ public sealed record ColumnSchema(string Name, string Type, bool NotNull, string
 /// <param name="Name">Index name.</param>
 /// <param name="Table">Table it indexes.</param>
 /// <param name="Sql">The CREATE INDEX statement as written in the schema file.</param>
-public sealed record IndexSchema(string Name, string Table, string Sql);
+internal sealed record IndexSchema(string Name, string Table, string Sql);
 
 /// <summary>A table of the schema: its columns in declaration order, its indexes, and the CREATE TABLE text.</summary>
-public sealed record TableSchema(string Name, IReadOnlyList<ColumnSchema> Columns, IReadOnlyList<IndexSchema> Indexes, string Sql, string Source)
+internal sealed record TableSchema(string Name, IReadOnlyList<ColumnSchema> Columns, IReadOnlyList<IndexSchema> Indexes, string Sql, string Source)
 {
     /// <summary>Primary key columns in key order.</summary>
     public IReadOnlyList<ColumnSchema> PrimaryKey => [.. Columns.Where(c => c.IsPrimaryKey).OrderBy(c => c.PrimaryKeyIndex)];
@@ -28,13 +28,13 @@ public sealed record TableSchema(string Name, IReadOnlyList<ColumnSchema> Column
 }
 
 /// <summary>The whole schema: every table of every schema file, by name (case-insensitive, as SQLite).</summary>
-public sealed record SchemaDefinition(IReadOnlyDictionary<string, TableSchema> Tables)
+internal sealed record SchemaDefinition(IReadOnlyDictionary<string, TableSchema> Tables)
 {
     public static SchemaDefinition Empty { get; } = new(new Dictionary<string, TableSchema>(StringComparer.OrdinalIgnoreCase));
 }
 
 /// <summary>One step of a migration from the stored schema to the schema files.</summary>
-public abstract record SchemaChange
+internal abstract record SchemaChange
 {
     /// <summary>A new table: create it and make it a conflict-free replicated relation.</summary>
     public sealed record CreateTable(TableSchema Table) : SchemaChange;
