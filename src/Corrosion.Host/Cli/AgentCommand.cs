@@ -57,6 +57,19 @@ internal static class AgentCommand
         }
 
         WebApplication app;
+        DatabaseLock databaseLock;
+        try
+        {
+            PrepareDirectories(loaded);
+            databaseLock = DatabaseLock.Acquire(loaded.Config.Db.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Console.Fail("agent", ex.Message);
+            return ExitCodes.Error;
+        }
+
+        using var heldUntilStopped = databaseLock;
         try
         {
             app = Build(loaded, filter);
