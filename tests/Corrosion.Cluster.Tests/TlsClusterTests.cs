@@ -62,4 +62,81 @@ public sealed class TlsClusterTests
         (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
         (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
     }
+
+    [Fact]
+    public async Task A_node_with_a_certificate_from_another_ca_is_refused_says_why_and_does_not_disturb_the_cluster()
+    {
+        using var dir = new TempDir();
+        async Task<string> PkiAsync(string name)
+        {
+            var pki = dir.Combine(name);
+            (await CorrosionProcess.RunAsync(dir.Path, Deadline, "tls", "ca", "generate", "--output-path", pki)).ExitCode.Should().Be(0);
+            var ca = new[] { "--ca-key", Path.Combine(pki, "ca_key.pem"), "--ca-cert", Path.Combine(pki, "ca_cert.pem"), "--output-path", pki };
+            (await CorrosionProcess.RunAsync(dir.Path, Deadline, ["tls", "server", "generate", "127.0.0.1", .. ca])).ExitCode.Should().Be(0);
+            (await CorrosionProcess.RunAsync(dir.Path, Deadline, ["tls", "client", "generate", .. ca])).ExitCode.Should().Be(0);
+            return pki;
+        }
+
+        var cluster = await PkiAsync("pki");
+        var foreign = await PkiAsync("foreign");
+        string Config(string node, string pki, string bootstrap)
+        {
+            dir.Write($"{node}/schema/todo.sql", AgentProcesses.TodoSchema);
+            return dir.Write($"{node}/config.toml", $"""
+                [db]
+                path = "{dir.Combine(node, "state.db")}"
+                schema_paths = ["{dir.Combine(node, "schema")}"]
+                [gossip]
+                addr = "127.0.0.1:0"
+                {bootstrap}
+                [gossip.tls]
+                cert_file = "{Path.Combine(pki, "server_cert.pem")}"
+                key_file = "{Path.Combine(pki, "server_key.pem")}"
+                ca_file = "{Path.Combine(pki, "ca_cert.pem")}"
+                [gossip.tls.client]
+                cert_file = "{Path.Combine(pki, "client_cert.pem")}"
+                key_file = "{Path.Combine(pki, "client_key.pem")}"
+                [api]
+                addr = "127.0.0.1:{AgentProcesses.FreePort()}"
+                [admin]
+                path = "{dir.Combine(node, "admin.sock")}"
+                """);
+        }
+
+        var configA = Config("a", cluster, string.Empty);
+        await using var a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
+        var gossipA = await AgentProcesses.WaitForGossipAsync(a);
+        await AgentProcesses.WaitForApiAsync(a);
+        var configB = Config("b", cluster, $"bootstrap = [\"{gossipA}\"]");
+        await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
+        await AgentProcesses.WaitForApiAsync(b);
+        var configX = Config("x", foreign, $"bootstrap = [\"{gossipA}\"]");
+        await using var x = CorrosionProcess.Start(dir.Path, "-c", configX, "agent");
+        var gossipX = await AgentProcesses.WaitForGossipAsync(x);
+        await AgentProcesses.WaitForApiAsync(x);
+
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configX, "exec", "--param", "intruder", "INSERT INTO todos (id) VALUES (?)")).ExitCode.Should().Be(0);
+        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", configA, "exec", "--param", "member", "INSERT INTO todos (id) VALUES (?)")).ExitCode.Should().Be(0);
+
+        // The intruder says why it gets nowhere, and the member it dialled says why it refused it.
+        await x.WaitForLineAsync("refused its server certificate", Deadline);
+        await x.WaitForLineAsync("no answer yet to", Deadline);
+        await a.WaitForLineAsync("refused its client certificate", Deadline);
+
+        var deadline = DateTime.UtcNow + Deadline;
+        string rows;
+        while ((rows = await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT id FROM todos ORDER BY id;", Deadline)) != "member\n" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        rows.Should().Be("member\n", "the members replicate, and nothing of the intruder's reaches them");
+        (await Sqlite3.RunAsync(dir.Combine("a", "state.db"), "SELECT id FROM todos ORDER BY id;", Deadline)).Should().Be("member\n");
+        (await Sqlite3.RunAsync(dir.Combine("x", "state.db"), "SELECT id FROM todos ORDER BY id;", Deadline)).Should().Be("intruder\n");
+        a.Lines.Concat(b.Lines).Should().NotContain(l => l.Contains($"at {gossipX} is now Alive", StringComparison.Ordinal), "the intruder never becomes a member");
+
+        (await x.TerminateAsync(Deadline)).Should().Be(0, x.Stderr);
+        (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);
+        (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -68,7 +69,8 @@ internal sealed class SwimCluster : IAsyncDisposable
         ActorId? actorId = null,
         IMemberStore? store = null,
         Action<SwimOptions>? configure = null,
-        bool settle = true)
+        bool settle = true,
+        ILogger<SwimMembership>? logger = null)
     {
         var options = FastOptions();
         Configure?.Invoke(options);
@@ -86,7 +88,7 @@ internal sealed class SwimCluster : IAsyncDisposable
             actorId ?? ActorIdOf(index),
             Time,
             new Random(_nextSeed++),
-            NullLogger<SwimMembership>.Instance,
+            logger ?? NullLogger<SwimMembership>.Instance,
             store);
         var testNode = new SwimTestNode($"n{index}", membership, transport, store);
         _nodes.Add(testNode);

@@ -165,6 +165,53 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
     }
 
     [Fact]
+    public async Task A_refused_certificate_is_logged_on_both_sides_with_the_reason()
+    {
+        using var deadline = Deadline();
+        using var serverLogs = new ListLoggerProvider();
+        using var clientLogs = new ListLoggerProvider();
+        await using var server = Tls(pki.Cluster.Tls(mutual: true), logs: serverLogs);
+        var serving = ServeEchoAsync(server, deadline.Token);
+        bool Logged(ListLoggerProvider logs, int eventId, params string[] parts) =>
+            logs.Entries.Any(e => e.EventId.Id == eventId && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && parts.All(p => e.Message.Contains(p, StringComparison.Ordinal)));
+
+        // No client certificate at all.
+        await using (var noCertificate = Tls(pki.Cluster.Tls(mutual: false)))
+        {
+            (await TryEchoAsync(noCertificate, server, deadline.Token)).Should().StartWith("refused");
+        }
+
+        await Eventually.UntilAsync(() => Logged(serverLogs, 2001, "presented no client certificate"), TimeSpan.FromSeconds(10), "the missing client certificate to be named");
+
+        // A client certificate from another CA.
+        var foreignClient = pki.Cluster.Tls(mutual: true);
+        foreignClient.Client = new GossipTlsClientOptions { CertFile = pki.Other.Client.CertificatePath, KeyFile = pki.Other.Client.KeyPath };
+        await using (var foreign = Tls(foreignClient))
+        {
+            (await TryEchoAsync(foreign, server, deadline.Token)).Should().StartWith("refused");
+        }
+
+        await Eventually.UntilAsync(() => Logged(serverLogs, 2001, "client certificate", "does not verify against gossip.tls.ca_file"), TimeSpan.FromSeconds(10), "the foreign client certificate to be named");
+        serverLogs.Entries.Where(e => e.EventId.Id == 2001).Should().OnlyContain(e => !e.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal));
+
+        // The connecting side: a server whose certificate is from another CA.
+        await using var otherServer = Tls(pki.Other.Tls());
+        var servingOther = ServeEchoAsync(otherServer, deadline.Token);
+        await using (var client = Tls(pki.Cluster.Tls(), logs: clientLogs))
+        {
+            (await TryEchoAsync(client, otherServer, deadline.Token)).Should().StartWith("refused");
+        }
+
+        Logged(clientLogs, 2015, otherServer.LocalEndPoint.ToString()!, "server certificate", "does not verify against gossip.tls.ca_file").Should().BeTrue(
+            string.Join("\n", clientLogs.Entries.Select(e => $"{e.EventId.Id} {e.Message}")));
+
+        await server.DisposeAsync();
+        await otherServer.DisposeAsync();
+        await serving;
+        await servingOther;
+    }
+
+    [Fact]
     public async Task A_server_certificate_cannot_stand_in_for_a_client_certificate()
     {
         using var deadline = Deadline();

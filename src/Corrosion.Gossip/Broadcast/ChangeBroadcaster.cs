@@ -194,11 +194,9 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var link in _links.Values)
-        {
-            await link.DisposeAsync().ConfigureAwait(false);
-        }
-
+        // Each link gives its peer up to the stream's drain timeout (5 s) to take what is still buffered; one after
+        // the other, a node stopped right after a large transaction waited that long for every peer.
+        await Task.WhenAll(_links.Values.Select(link => link.DisposeAsync().AsTask())).ConfigureAwait(false);
         _links.Clear();
     }
 

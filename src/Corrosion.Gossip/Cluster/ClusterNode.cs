@@ -29,6 +29,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly ActivitySource? _tracing;
     private CancellationTokenSource? _stop;
     private Task? _loops;
+    private (string Name, Task Task)[] _namedLoops = [];
     private long _syncChangesetsReceived;
 
     public ClusterNode(ICorrosionNode node, IPeerTransport transport, GossipOptions options, TimeProvider time, Random random, ILoggerFactory loggerFactory, IMemberStore? store = null)
@@ -83,7 +84,8 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         // are receiving (see IncomingVersions).
         var sync = new SyncSession(_node) { Metrics = _metrics, Tracing = _tracing, Logger = _loggerFactory.CreateLogger<SyncSession>() };
         var dispatcher = new PeerStreamDispatcher(_transport, sync, _broadcaster, _loggerFactory.CreateLogger<PeerStreamDispatcher>());
-        _loops = Task.WhenAll(_broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token), SyncLoopAsync(sync, _stop.Token));
+        _namedLoops = [("broadcast", _broadcaster.RunAsync(_stop.Token)), ("peer-stream", dispatcher.RunAsync(_stop.Token)), ("sync", SyncLoopAsync(sync, _stop.Token))];
+        _loops = Task.WhenAll(_namedLoops.Select(l => l.Task));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -107,7 +109,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             {
                 // Seen once on a 4-node agent cluster stopped all at once (not reproduced since): name it, so the
                 // next occurrence says which part of the stop ran out of time.
-                Log.LoopsStillRunningAtStopDeadline(_logger);
+                Log.LoopsStillRunningAtStopDeadline(_logger, string.Join(", ", _namedLoops.Where(l => !l.Task.IsCompleted).Select(l => l.Name)));
             }
         }
     }
@@ -186,7 +188,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         [LoggerMessage(EventId = 2404, EventName = "SyncRoundFailedUnexpectedly", Level = LogLevel.Warning, Message = "sync round failed: {Type}: {Reason}")]
         public static partial void SyncRoundFailedUnexpectedly(ILogger logger, string type, string reason);
 
-        [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while the broadcast, peer-stream or sync loop was still running; stopping without waiting for them")]
-        public static partial void LoopsStillRunningAtStopDeadline(ILogger logger);
+        [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while these loops were still running: {Loops}; stopping without waiting for them")]
+        public static partial void LoopsStillRunningAtStopDeadline(ILogger logger, string loops);
     }
 }

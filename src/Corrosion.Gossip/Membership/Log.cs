@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Gossip.Membership;
 
-/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2519).</summary>
+/// <summary>Source-generated log messages of SWIM membership (EventIds 2500-2999; next free: 2520).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2500, EventName = "MemberStatusChanged", Level = LogLevel.Information, Message = "member {Actor} at {Address} is now {Status} (incarnation {Incarnation})")]
@@ -62,4 +62,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2518, EventName = "StopWaitAbandoned", Level = LogLevel.Information, Message = "stopped waiting for the graceful leave: the caller's stop deadline passed; the leave goes on until it is sent or LeaveTimeout passes")]
     public static partial void StopWaitAbandoned(ILogger logger);
+
+    [LoggerMessage(EventId = 2519, EventName = "NoAnswerFromJoinTargets", Level = LogLevel.Warning, Message = "no answer yet to {Count} announces over {Elapsed} from the join targets {Targets}; still trying. Check gossip.bootstrap, that those peers run and are reachable, and with TLS that their certificates and this node's chain to the same gossip.tls.ca_file")]
+    public static partial void NoAnswerFromJoinTargets(ILogger logger, int count, string targets, TimeSpan elapsed);
 }

@@ -32,6 +32,10 @@ internal sealed class SwimMembership : IHostedService, IAsyncDisposable
     // members at the default packet size, IPv6 or IPv4); beyond that, periodic announces fill in the rest.
     private const int MaxFeedDatagrams = 16;
 
+    // While no join target answers, warn at this announce and then every NoAnswerWarnEvery more.
+    private const int NoAnswerWarnAfter = 5;
+    private const int NoAnswerWarnEvery = 10;
+
     private readonly IPeerTransport _transport;
     private readonly SwimOptions _options;
     private readonly IMemberStore? _store;
@@ -70,6 +74,8 @@ internal sealed class SwimMembership : IHostedService, IAsyncDisposable
     private ITimer? _probeRttTimer;
     private ITimer? _announceTimer;
     private TimeSpan _announceBackoff;
+    private int _unansweredAnnounces;
+    private DateTimeOffset _joinStartedAt;
     private bool _dirty;
     private DateTimeOffset _lastPersist;
 
@@ -485,6 +491,7 @@ internal sealed class SwimMembership : IHostedService, IAsyncDisposable
         _joinTargets = targets;
         _announceBackoff = _options.AnnounceBackoffInitial;
         _lastPersist = _time.GetUtcNow();
+        _joinStartedAt = _lastPersist;
         Log.Started(_logger, Self.Id, Self.Address, Self.ClusterId, _transport.Name, targets.Count);
         if (IsWildcard(Self.Address))
         {
@@ -537,6 +544,15 @@ internal sealed class SwimMembership : IHostedService, IAsyncDisposable
             targets = _joinTargets;
             next = _announceBackoff;
             _announceBackoff = TimeSpan.FromTicks(Math.Min(_announceBackoff.Ticks * 2, _options.AnnounceBackoffMax.Ticks));
+
+            // Nobody answered the earlier announces (a dead or wrong bootstrap address, a firewall, or with TLS a
+            // certificate the peers refuse): say so, or an operator sees nothing after "started". Once at the fifth
+            // announce (about 15 s with the default backoff), then every tenth.
+            _unansweredAnnounces++;
+            if (targets.Count > 0 && (_unansweredAnnounces == NoAnswerWarnAfter || (_unansweredAnnounces > NoAnswerWarnAfter && (_unansweredAnnounces - NoAnswerWarnAfter) % NoAnswerWarnEvery == 0)))
+            {
+                Log.NoAnswerFromJoinTargets(_logger, _unansweredAnnounces - 1, string.Join(", ", targets), _time.GetUtcNow() - _joinStartedAt);
+            }
         }
         else
         {

@@ -116,6 +116,9 @@ internal sealed partial class SyncSession
             var missingSeqs = peer.PartialNeed.GetValueOrDefault(actor)?.GetValueOrDefault(version);
             foreach (var changeset in await _node.ReadChangesetsAsync(actor, version, cancellationToken).ConfigureAwait(false))
             {
+                // Encoding a large version is CPU work that never waits while the pipe takes it: without this, a
+                // node stopped while sending one (hundreds of thousands of changes) held its stop for seconds.
+                cancellationToken.ThrowIfCancellationRequested();
                 if (missingSeqs is not null && !changeset.IsCleared && !missingSeqs.Any(m => m.Start <= changeset.SeqEnd && m.End >= changeset.SeqStart))
                 {
                     // The peer holds this piece of a version it has in part: send only the pieces it lacks.

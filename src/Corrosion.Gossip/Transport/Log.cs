@@ -5,15 +5,16 @@ namespace Corrosion.Gossip.Transport;
 
 /// <summary>
 /// Source-generated log messages of the peer transport. Corrosion.Gossip owns EventIds 2000-2999; the transport uses
-/// 2000-2099 (next free: 2015), leaving 2100 and up to membership, broadcast and sync.
+/// 2000-2099 (next free: 2016), leaving 2100 and up to membership, broadcast and sync.
 /// </summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2000, EventName = "PeerApiStarting", Level = LogLevel.Information, Message = "Starting peer API on {Transport}/{EndPoint}")]
     public static partial void PeerApiStarting(ILogger logger, string transport, EndPoint endPoint);
 
-    [LoggerMessage(EventId = 2001, EventName = "TlsHandshakeFailed", Level = LogLevel.Warning, Message = "TLS handshake with {RemoteEndPoint} failed; connection refused")]
-    public static partial void TlsHandshakeFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
+    /// <summary>The exception is passed only when <paramref name="reason"/> is not this node's own verdict on the peer's certificate.</summary>
+    [LoggerMessage(EventId = 2001, EventName = "TlsHandshakeFailed", Level = LogLevel.Warning, Message = "TLS handshake with {RemoteEndPoint} failed; connection refused: {Reason}")]
+    public static partial void TlsHandshakeFailed(ILogger logger, EndPoint? remoteEndPoint, string reason, Exception? exception);
 
     [LoggerMessage(EventId = 2002, EventName = "DatagramDropped", Level = LogLevel.Debug, Message = "Dropped datagram from {RemoteEndPoint}: {Reason}")]
     public static partial void DatagramDropped(ILogger logger, EndPoint remoteEndPoint, string reason);
@@ -53,4 +54,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2014, EventName = "DatagramsLost", Level = LogLevel.Debug, Message = "Lost {Count} datagram(s) to {RemoteEndPoint}: {Reason}")]
     public static partial void DatagramsLost(ILogger logger, int count, EndPoint remoteEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2015, EventName = "TlsServerRefused", Level = LogLevel.Warning, Message = "TLS connection to {RemoteEndPoint} refused: {Reason}")]
+    public static partial void TlsServerCertificateRefused(ILogger logger, EndPoint remoteEndPoint, string reason);
 }

@@ -83,7 +83,8 @@ internal sealed class PeerTlsContext : IDisposable
         return new PeerTlsContext(server, serverChain, client, clientChain, ca, tls.Insecure);
     }
 
-    public SslServerAuthenticationOptions CreateServerOptions(List<SslApplicationProtocol>? applicationProtocols = null)
+    /// <param name="check">When given, receives why this node refused the peer's certificate, if it does.</param>
+    public SslServerAuthenticationOptions CreateServerOptions(List<SslApplicationProtocol>? applicationProtocols = null, CertificateCheck? check = null)
     {
         var options = new SslServerAuthenticationOptions
         {
@@ -97,7 +98,7 @@ internal sealed class PeerTlsContext : IDisposable
             AllowTlsResume = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,
-            RemoteCertificateValidationCallback = ValidateClientCertificate,
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Record(check, "client", ValidateClientCertificate(certificate, errors), certificate, chain, errors),
         };
         if (MutualTls && _caCertificates is not null)
         {
@@ -107,7 +108,8 @@ internal sealed class PeerTlsContext : IDisposable
         return options;
     }
 
-    public SslClientAuthenticationOptions CreateClientOptions(IPEndPoint destination, List<SslApplicationProtocol>? applicationProtocols = null)
+    /// <param name="check">When given, receives why this node refused the peer's certificate, if it does.</param>
+    public SslClientAuthenticationOptions CreateClientOptions(IPEndPoint destination, List<SslApplicationProtocol>? applicationProtocols = null, CertificateCheck? check = null)
     {
         var options = new SslClientAuthenticationOptions
         {
@@ -115,7 +117,7 @@ internal sealed class PeerTlsContext : IDisposable
             AllowTlsResume = false, // see CreateServerOptions
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,
-            RemoteCertificateValidationCallback = ValidateServerCertificate,
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Record(check, "server", ValidateServerCertificate(certificate, errors), certificate, chain, errors),
         };
         if (_clientContext is not null)
         {
@@ -142,11 +144,54 @@ internal sealed class PeerTlsContext : IDisposable
         }
     }
 
-    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+    private bool ValidateServerCertificate(X509Certificate? certificate, SslPolicyErrors errors) =>
         Insecure ? certificate is not null : errors == SslPolicyErrors.None;
 
-    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+    private bool ValidateClientCertificate(X509Certificate? certificate, SslPolicyErrors errors) =>
         !MutualTls || (certificate is not null && errors == SslPolicyErrors.None);
+
+    private bool Record(CertificateCheck? check, string role, bool accepted, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (!accepted && check is not null)
+        {
+            check.Rejection = DescribeRejection(role, certificate, chain, errors);
+        }
+
+        return accepted;
+    }
+
+    /// <summary>Why a peer's certificate was refused, in the operator's terms (which file it must chain to, what it lacks).</summary>
+    private string DescribeRejection(string role, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return role == "client"
+                ? "the peer presented no client certificate ([gossip.tls.client] is set here, so one is required)"
+                : "the peer presented no server certificate";
+        }
+
+        var reasons = new List<string>();
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            reasons.Add("it does not name the address connected to (its subject alternative names must hold the peer's IP)");
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            var statuses = chain is null ? [] : chain.ChainStatus.Select(s => s.Status.ToString()).Distinct().ToList();
+            var trust = _caCertificates is null ? "the system trust store (gossip.tls.ca_file is not set)" : "gossip.tls.ca_file";
+            reasons.Add(statuses.Count == 0
+                ? $"it does not verify against {trust}"
+                : $"it does not verify against {trust}: {string.Join(", ", statuses)}");
+        }
+
+        if (reasons.Count == 0)
+        {
+            reasons.Add(errors.ToString());
+        }
+
+        return $"refused its {role} certificate (subject '{certificate.Subject}', issuer '{certificate.Issuer}', valid {certificate.GetEffectiveDateString()} to {certificate.GetExpirationDateString()}): {string.Join("; ", reasons)}";
+    }
 
     private X509ChainPolicy CreateChainPolicy(string applicationPolicyOid)
     {

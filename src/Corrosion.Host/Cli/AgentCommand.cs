@@ -57,6 +57,19 @@ internal static class AgentCommand
         }
 
         WebApplication app;
+        DatabaseLock databaseLock;
+        try
+        {
+            PrepareDirectories(loaded);
+            databaseLock = DatabaseLock.Acquire(loaded.Config.Db.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Console.Fail("agent", ex.Message);
+            return ExitCodes.Error;
+        }
+
+        using var heldUntilStopped = databaseLock;
         try
         {
             app = Build(loaded, filter);
@@ -173,6 +186,11 @@ internal static class AgentCommand
             {
                 return true;
             }
+
+            if (IsDatabaseOpenFailure(inner))
+            {
+                return true;
+            }
         }
 
         return false;
@@ -183,6 +201,11 @@ internal static class AgentCommand
     {
         for (var inner = ex; inner is not null; inner = inner.InnerException)
         {
+            if (IsDatabaseOpenFailure(inner))
+            {
+                return $"db.path: {inner.Message}";
+            }
+
             if (inner is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
                 var listeners = config.Api.Addrs.Select(a => ("api.addr", a))
@@ -200,6 +223,10 @@ internal static class AgentCommand
 
         return ex.Message;
     }
+
+    /// <summary>SQLite could not open <c>db.path</c> (a directory, a file that is not a database, no permission).</summary>
+    private static bool IsDatabaseOpenFailure(Exception ex) =>
+        ex is Corrosion.Storage.SqliteException && ex.Message.StartsWith("cannot open database ", StringComparison.Ordinal);
 
     private static void PrepareDirectories(LoadedConfig loaded)
     {

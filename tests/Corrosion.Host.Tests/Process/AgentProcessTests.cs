@@ -98,6 +98,30 @@ public sealed class AgentProcessTests
     }
 
     [Fact]
+    public async Task Second_agent_on_the_same_database_is_refused_before_it_opens_it()
+    {
+        using var dir = new TempDir();
+        var config = WriteConfig(dir);
+        await using var first = CorrosionProcess.Start(dir.Path, "-c", config, "agent");
+        await WaitForApiAsync(first);
+
+        // Another admin socket, so only the database is shared: two agents would write under one actor id and hand
+        // out the same versions for different changes.
+        var database = dir.Combine("data", "state.db");
+        var second = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "--admin-path", dir.Combine("run2", "admin.sock"), "agent");
+
+        second.ExitCode.Should().Be(1);
+        second.Err.Should().Contain($"db.path: {database} is in use by another corrosion agent");
+        second.Out.Should().NotContain("Opened database");
+        (await first.TerminateAsync(Deadline)).Should().Be(0);
+
+        // Once the first has stopped, the database is free again.
+        await using var third = CorrosionProcess.Start(dir.Path, "-c", config, "agent");
+        await WaitForApiAsync(third);
+        (await third.TerminateAsync(Deadline)).Should().Be(0);
+    }
+
+    [Fact]
     public async Task Invalid_config_stops_the_agent_before_it_starts()
     {
         using var dir = new TempDir();

@@ -39,6 +39,21 @@ public sealed class StartupErrorProcessTests
         ErrorLines(agent.Out).Should().ContainSingle().Which.Should().StartWith($"ERROR Corrosion.Host.Agent: Corrosion Agent failed: schema file {schema}: ");
     }
 
+    [Fact]
+    public async Task A_database_that_cannot_be_opened_names_db_path_without_a_stack_trace()
+    {
+        using var dir = new TempDir();
+        var config = AgentProcessTests.WriteConfig(dir);
+        var directory = dir.Combine("data", "state.db");
+        Directory.CreateDirectory(directory);
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().StartWith($"corrosion agent: db.path: cannot open database '{directory}': ");
+        agent.Out.Should().NotContain("   at ", "the reason names the key to fix; a stack trace would bury it");
+    }
+
     /// <summary>The ERROR entries of an agent's log, without their timestamps.</summary>
     private static string[] ErrorLines(string log) =>
         [.. log.Split('\n').Where(l => l.Contains(" ERROR ", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..])];

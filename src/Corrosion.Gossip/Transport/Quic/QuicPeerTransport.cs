@@ -333,7 +333,7 @@ internal sealed class QuicPeerTransport : IPeerTransport
             }
             catch (Exception e) when (e is QuicException or AuthenticationException)
             {
-                Log.TlsHandshakeFailed(_logger, null, e);
+                Log.TlsHandshakeFailed(_logger, null, e.Message, e);
                 continue;
             }
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -201,7 +202,19 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
                 stream = ssl;
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stoppingToken);
                 handshake.CancelAfter(HandshakeTimeout);
-                await ssl.AuthenticateAsClientAsync(_tls.CreateClientOptions(target, [protocol]), handshake.Token).ConfigureAwait(false);
+                var check = new CertificateCheck();
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(_tls.CreateClientOptions(target, [protocol], check), handshake.Token).ConfigureAwait(false);
+                }
+                catch (AuthenticationException) when (check.Rejection is { } rejection)
+                {
+                    // This node refused the peer's server certificate: say why, as the accepting side does.
+                    Log.TlsServerCertificateRefused(_logger, target, rejection);
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
                 remoteCertificate = ssl.RemoteCertificate as X509Certificate2;
             }
         }
@@ -440,11 +453,12 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
         {
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
             stream = ssl;
+            var check = new CertificateCheck();
             try
             {
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 handshake.CancelAfter(HandshakeTimeout);
-                await ssl.AuthenticateAsServerAsync(_tls.CreateServerOptions([StreamProtocol, DatagramProtocol]), handshake.Token).ConfigureAwait(false);
+                await ssl.AuthenticateAsServerAsync(_tls.CreateServerOptions([StreamProtocol, DatagramProtocol], check), handshake.Token).ConfigureAwait(false);
                 remoteCertificate = ssl.RemoteCertificate as X509Certificate2;
             }
             catch (Exception e)
@@ -453,7 +467,9 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
                 if (!stopping.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref _failedHandshakes);
-                    Log.TlsHandshakeFailed(_logger, remote, e);
+                    // This node's reason for refusing the peer's certificate says it all; the exception would only add
+                    // "rejected by the provided RemoteCertificateValidationCallback" and a stack trace.
+                    Log.TlsHandshakeFailed(_logger, remote, check.Rejection ?? e.Message, check.Rejection is null ? e : null);
                 }
 
                 return;
