@@ -1,3 +1,4 @@
+using Corrosion.TestKit;
 using Corrosion.Gossip.Transport;
 using Corrosion.Gossip.Transport.Tcp;
 using Microsoft.Extensions.Options;

@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Corrosion.Gossip.Tests;
+namespace Corrosion.TestKit;
 
 /// <summary>Collects formatted log lines with their event ids.</summary>
 public sealed class ListLoggerProvider : ILoggerProvider, ILoggerFactory
 {
     public ConcurrentQueue<(EventId EventId, LogLevel Level, string Message)> Entries { get; } = new();
+
+    /// <summary>The messages logged with <paramref name="eventId"/> at <paramref name="level"/>, in order.</summary>
+    public IEnumerable<string> Messages(int eventId, LogLevel level) =>
+        Entries.Where(e => e.EventId.Id == eventId && e.Level == level).Select(e => e.Message);
 
     public ILogger CreateLogger(string categoryName) => new ListLogger(this);
 
