@@ -127,26 +127,20 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             var store = CrdtStore.Open(_options, _time, _logger);
             Log.DatabaseOpened(_logger, _options.DatabasePath, SqliteRuntime.Version);
             Log.NodeOpened(_logger, store.ActorId.ToString());
+            ReaderPool? readers = null;
             try
             {
                 ApplySchemaFiles(store, _options.SchemaPaths);
-            }
-            catch
-            {
-                store.Dispose();
-                throw;
-            }
+                readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout, _metrics);
 
-            var readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout, _metrics);
-            try
-            {
                 // Restoring re-runs each stored query: the change feed is not yet fed, nothing can be missed.
                 _subscriptions = await SubscriptionManager.StartAsync(_options, readers, _feed, _logger, _time, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
-                readers.Dispose();
+                readers?.Dispose();
                 store.Dispose();
+                Log.NodeClosed(_logger, _options.DatabasePath);
                 throw;
             }
 

@@ -1,6 +1,7 @@
 using Corrosion.Options;
 using Corrosion.TestKit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Core.Tests.Node;
 
@@ -40,5 +41,18 @@ public sealed class NodeLifecycleTests : IDisposable
         (await execute.Should().ThrowAsync<ObjectDisposedException>()).Which.Message.Should().StartWith("the Corrosion node is closed");
         await subscribe.Should().ThrowAsync<ObjectDisposedException>();
         list.Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task A_node_whose_schema_is_refused_at_open_logs_the_database_closed_after_opened()
+    {
+        // The open failed after "Opened database" with nothing after it, as if the file were still held.
+        var schema = _dir.WriteFile("bad.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT NOT NULL);");
+        using var logs = new ListLoggerProvider();
+        var open = () => CorrosionNode.OpenAsync(new CorrosionOptions { DatabasePath = _dir.Combine("state.db"), SchemaPaths = [schema] }, logs);
+
+        await open.Should().ThrowAsync<SchemaException>();
+        var events = logs.Entries.Select(e => e.EventId.Name).Where(n => n is "DatabaseOpened" or "NodeClosed");
+        events.Should().Equal("DatabaseOpened", "NodeClosed");
     }
 }
