@@ -8,6 +8,6 @@ CREATE INDEX "todos__crsql_clock_dbv_idx" ON "todos__crsql_clock" (site_id, db_v
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i < 49999) INSERT INTO todos SELECT CAST(printf('%08d', i) AS BLOB), 'todo number ' || i, NULL FROM n;
 INSERT INTO todos__crsql_pks (id, __corro_pk) SELECT id, id FROM todos;
-INSERT INTO todos__crsql_clock SELECT __crsql_key, 'title', 1, 1, 0, __crsql_key*2 FROM todos__crsql_pks;
-INSERT INTO todos__crsql_clock SELECT __crsql_key, 'completed_at', 1, 1, 0, __crsql_key*2+1 FROM todos__crsql_pks;
+-- A row's clock rows in the clock key's order, as the engine writes them: each one appends to the b-tree.
+INSERT INTO todos__crsql_clock SELECT p.__crsql_key, c.column2, 1, 1, 0, p.__crsql_key*2+c.column1 FROM todos__crsql_pks p CROSS JOIN (VALUES (1, 'completed_at'), (0, 'title')) c;
 COMMIT;
