@@ -25,6 +25,7 @@ public sealed class QuickStartClusterTests
         var configB = AgentProcesses.WriteConfig(dir, "b", AgentProcesses.FreePort(), $"bootstrap = [\"{gossipA}\"]");
         await using var b = CorrosionProcess.Start(dir.Path, "-c", configB, "agent");
         await AgentProcesses.WaitForApiAsync(b);
+        await b.WaitForLineAsync("Current node is considered ACTIVE", Deadline);
         await b.WaitForLineAsync("synced 2 changes w/ ", Deadline);
         (await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT * FROM todos;", Deadline)).Should().Be("some-id|Write some Corrosion docs!|\n");
         (await Sqlite3.RunAsync(dir.Combine("b", "state.db"), "SELECT col_name, col_version, db_version, site_id, seq FROM todos__crsql_clock ORDER BY seq;", Deadline))

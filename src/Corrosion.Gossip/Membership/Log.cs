@@ -27,7 +27,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 2506, EventName = "Announcing", Level = LogLevel.Debug, Message = "announcing to {Count} addresses (next in {Delay})")]
     public static partial void Announcing(ILogger logger, int count, TimeSpan delay);
 
-    [LoggerMessage(EventId = 2507, EventName = "Joined", Level = LogLevel.Information, Message = "joined the cluster: first answer from {Actor} at {Address}")]
+    [LoggerMessage(EventId = 2507, EventName = "Joined", Level = LogLevel.Information, Message = "Current node is considered ACTIVE: joined the cluster, first answer from {Actor} at {Address}")]
     public static partial void Joined(ILogger logger, ActorId actor, EndPoint address);
 
     [LoggerMessage(EventId = 2508, EventName = "Leaving", Level = LogLevel.Information, Message = "leaving the cluster: telling {Count} members")]
