@@ -27,6 +27,7 @@ internal sealed class CrdtStore : IDisposable
     private readonly Dictionary<ActorId, long> _ordinals = [];
     private readonly Dictionary<long, ActorId> _actorsByOrdinal = [];
     private readonly Dictionary<string, ClientStatement> _clientStatements = new(StringComparer.Ordinal);
+    private readonly List<string> _bufferChangesSql = [];
 
     // Per-transaction capture state, read by the functions our triggers call.
     private readonly CaptureState _capture = new();
@@ -729,16 +730,46 @@ internal sealed class CrdtStore : IDisposable
         }
     }
 
+    // Buffered changes per INSERT: 10 parameters each, well under SQLite's limit.
+    private const int BufferRowsPerInsert = 64;
+
     private void BufferChunk(Changeset changeset)
     {
-        var ts = changeset.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var change in changeset.Changes)
+        var ts = SqlValue.FromText(changeset.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var site = SqlValue.FromBlob(changeset.ActorId.ToByteArray());
+        var arguments = new SqlValue[Math.Min(changeset.Changes.Count, BufferRowsPerInsert) * 10];
+        foreach (var rows in changeset.Changes.Chunk(BufferRowsPerInsert))
         {
-            _db.Execute(
-                "INSERT OR IGNORE INTO __corro_buffered_changes (\"table\", pk, cid, val, col_version, db_version, site_id, seq, cl, ts) " +
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                change.Table, change.Pk, change.Cid, change.Val, change.ColVersion, change.DbVersion, change.SiteId.ToByteArray(), change.Seq, change.Cl, ts);
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var change = rows[i];
+                var row = arguments.AsSpan(i * 10, 10);
+                row[0] = change.Table;
+                row[1] = change.Pk;
+                row[2] = change.Cid;
+                row[3] = change.Val;
+                row[4] = change.ColVersion;
+                row[5] = change.DbVersion;
+                row[6] = site;
+                row[7] = change.Seq;
+                row[8] = change.Cl;
+                row[9] = ts;
+            }
+
+            _db.Execute(BufferChangesSql(rows.Length), arguments.AsSpan(0, rows.Length * 10));
         }
+    }
+
+    private string BufferChangesSql(int rows)
+    {
+        while (_bufferChangesSql.Count < rows)
+        {
+            var values = string.Join(", ", Enumerable.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _bufferChangesSql.Count + 1));
+            _bufferChangesSql.Add(
+                "INSERT OR IGNORE INTO __corro_buffered_changes (\"table\", pk, cid, val, col_version, db_version, site_id, seq, cl, ts) VALUES " + values);
+        }
+
+        return _bufferChangesSql[rows - 1];
     }
 
     private List<Change> TakeBuffered(ActorId actor, long version)
