@@ -33,7 +33,8 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
         }
         catch (Exception e) when (e is AuthenticationException or IOException or SocketException)
         {
-            return $"refused: {e.GetType().Name}";
+            // With the messages, so that a refusal where an echo was expected says why.
+            return $"refused: {e.GetType().Name}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : string.Empty)}";
         }
     }
 
