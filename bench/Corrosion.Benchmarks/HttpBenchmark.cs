@@ -63,10 +63,7 @@ internal static class HttpBenchmark
         var dir = Measure.Workspace();
         try
         {
-            using var db = SqliteConnection.Open(Path.Combine(dir, "raw.db"));
-            db.Execute("PRAGMA journal_mode = WAL");
-            db.Execute("PRAGMA synchronous = NORMAL");
-            db.Execute(Measure.TodosSchema);
+            using var db = Measure.OpenRawTodos(dir);
             var started = Stopwatch.GetTimestamp();
             for (var b = 0; b < Rows / Batch; b++)
             {

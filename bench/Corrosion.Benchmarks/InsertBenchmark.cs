@@ -57,11 +57,8 @@ END;
         var dir = Measure.Workspace();
         try
         {
-            using var db = SqliteConnection.Open(Path.Combine(dir, "raw.db"));
-            db.Execute("PRAGMA journal_mode = WAL");
-            db.Execute("PRAGMA synchronous = NORMAL");
+            using var db = Measure.OpenRawTodos(dir);
             db.Execute("PRAGMA temp_store = MEMORY");
-            db.Execute(Measure.TodosSchema);
             if (withMetadata)
             {
                 db.Execute(MetadataDdl);

@@ -23,6 +23,19 @@ internal static class Measure
         SchemaPaths = [WriteTodosSchema(dir)],
     });
 
+    /// <summary>
+    /// The raw SQLite baseline: <c>raw.db</c> in <paramref name="dir"/> with the node's journal settings (WAL,
+    /// synchronous = NORMAL) and the todos table, through the same statement wrapper the node uses.
+    /// </summary>
+    public static Storage.SqliteConnection OpenRawTodos(string dir)
+    {
+        var db = Storage.SqliteConnection.Open(Path.Combine(dir, "raw.db"));
+        db.Execute("PRAGMA journal_mode = WAL");
+        db.Execute("PRAGMA synchronous = NORMAL");
+        db.Execute(TodosSchema);
+        return db;
+    }
+
     public static string Workspace()
     {
         var path = Path.Combine(Path.GetTempPath(), $"corrosion-bench-{Guid.NewGuid():N}");

@@ -56,10 +56,7 @@ internal static class UpdateDeleteBenchmark
         var dir = Measure.Workspace();
         try
         {
-            using var db = SqliteConnection.Open(Path.Combine(dir, "raw.db"));
-            db.Execute("PRAGMA journal_mode = WAL");
-            db.Execute("PRAGMA synchronous = NORMAL");
-            db.Execute(Measure.TodosSchema);
+            using var db = Measure.OpenRawTodos(dir);
             Run(Batches(InsertRow));
             var updates = Batches(UpdateRow);
             var update = Time(() => Run(updates));
