@@ -66,6 +66,26 @@ public sealed class MergeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_update_of_the_primary_key_of_a_key_only_table_moves_its_sentinel()
+    {
+        const string Tags = "CREATE TABLE tags (name TEXT NOT NULL PRIMARY KEY);";
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Tags);
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Tags);
+        await a.ExecuteAsync(["INSERT INTO tags (name) VALUES ('old')"]);
+
+        var renamed = await a.ExecuteAsync(["UPDATE tags SET name = 'new' WHERE name = 'old'"]);
+
+        var changes = (await a.ReadChangesetsAsync(a.ActorId, renamed.Version!.Value)).Single().Changes;
+        changes.Select(c => (PackedPk.Unpack(c.Pk)[0].AsText, c.Cid, c.ColVersion, c.Cl)).Should().BeEquivalentTo(new[]
+        {
+            ("old", "-1", 2L, 2L),
+            ("new", "-1", 1L, 1L),
+        });
+        await SyncAsync(a, b);
+        (await NodeQueries.RowsAsync(b, "SELECT name FROM tags")).Should().Equal("new");
+    }
+
+    [Fact]
     public async Task Text_with_nul_characters_is_stored_and_merged_whole_at_any_length()
     {
         // SQLitePCLRaw's string overload of sqlite3_bind_text binds longer strings NUL-terminated (length -1), so
