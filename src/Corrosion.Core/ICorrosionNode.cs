@@ -65,6 +65,7 @@ public interface ICorrosionNode
     /// Opens a stream of the primary keys of <paramref name="table"/> as they change (the lighter feed behind
     /// <c>/v1/updates/:table</c>): no SQL, no snapshot, one notification per key per commit. Dispose it to stop.
     /// </summary>
+    /// <param name="table">The table to watch.</param>
     /// <param name="capacity">Commits buffered for a slow reader before it is cut off.</param>
     /// <exception cref="UnknownTableException"><paramref name="table"/> is not a table of the schema.</exception>
     TableUpdateStream WatchTable(string table, int capacity = 1024);

@@ -21,6 +21,7 @@ public sealed record Change(
     /// <summary>The sentinel column name cr-sqlite uses for row create/delete.</summary>
     public const string SentinelCid = "-1";
 
+    /// <summary>Whether this change is the row sentinel (<see cref="Cid"/> is <see cref="SentinelCid"/>): a row created or deleted rather than a column value.</summary>
     public bool IsSentinel => Cid == SentinelCid;
 
     /// <summary>
@@ -34,11 +35,13 @@ public sealed record Change(
         _ => 9,
     } + 48;
 
+    /// <summary>Whether both changes have the same fields; <see cref="Pk"/> is compared by content, not by reference.</summary>
     public bool Equals(Change? other) =>
         other is not null && Table == other.Table && Pk.AsSpan().SequenceEqual(other.Pk) && Cid == other.Cid &&
         Val.Equals(other.Val) && ColVersion == other.ColVersion && DbVersion == other.DbVersion &&
         SiteId == other.SiteId && Cl == other.Cl && Seq == other.Seq;
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Table, Cid, ColVersion, DbVersion, SiteId, Cl, Seq);
 }
 
@@ -56,10 +59,13 @@ public sealed record Changeset(
     long LastSeq,
     ulong Timestamp)
 {
+    /// <summary>The last version this changeset covers: <see cref="Version"/> unless it is a cleared range (<see cref="IsCleared"/>).</summary>
     public long LastVersion { get; init; } = Version;
 
+    /// <summary>Whether this changeset says the versions <see cref="Version"/>..=<see cref="LastVersion"/> hold no change any more (it carries no changes).</summary>
     public bool IsCleared { get; init; }
 
+    /// <summary>Whether this changeset holds its whole version (seqs <c>0..=LastSeq</c>) rather than a chunk of it; a cleared changeset is complete.</summary>
     public bool IsComplete => IsCleared || (SeqStart == 0 && SeqEnd == LastSeq);
 
     /// <summary>The default byte budget of one chunk (<see cref="Chunk(int, long)"/>): well under a peer frame.</summary>
@@ -108,6 +114,11 @@ public sealed record Changeset(
         return chunks;
     }
 
+    /// <summary>Creates a changeset saying the versions <paramref name="firstVersion"/>..=<paramref name="lastVersion"/> of <paramref name="actorId"/> no longer hold any change.</summary>
+    /// <param name="actorId">The actor whose versions are cleared.</param>
+    /// <param name="firstVersion">The first cleared version (becomes <see cref="Version"/>).</param>
+    /// <param name="lastVersion">The last cleared version, inclusive (becomes <see cref="LastVersion"/>).</param>
+    /// <param name="timestamp">The changeset's timestamp; 0 when unknown.</param>
     public static Changeset Cleared(ActorId actorId, long firstVersion, long lastVersion, ulong timestamp = 0) =>
         new(actorId, firstVersion, [], 0, 0, 0, timestamp) { LastVersion = lastVersion, IsCleared = true };
 }
