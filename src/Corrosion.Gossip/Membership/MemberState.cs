@@ -6,10 +6,12 @@ namespace Corrosion.Gossip.Membership;
 /// </summary>
 public sealed record MemberState(Member Member, MemberStatus Status, uint Incarnation, DateTimeOffset Since = default)
 {
+    /// <summary>The member's actor id.</summary>
     public ActorId Id => Member.Id;
 
     /// <summary>Alive or Suspect: still probed and still a target for gossip.</summary>
     public bool IsActive => Status is MemberStatus.Alive or MemberStatus.Suspect;
 
+    /// <summary><c>actorid@address Status#incarnation</c>.</summary>
     public override string ToString() => $"{Member} {Status}#{Incarnation}";
 }
