@@ -111,4 +111,8 @@ public sealed record WriterLockInfo(string Label, bool Held, TimeSpan Duration);
 public sealed record ApplyResult(int AppliedVersions, int BufferedChunks, int SkippedVersions, int ImpactedChanges);
 
 /// <summary>What a schema apply did.</summary>
+/// <param name="CreatedTables">The tables created.</param>
+/// <param name="AlteredTables">The existing tables that gained columns.</param>
+/// <param name="Messages">The other steps taken, one line each (indexes dropped or created).</param>
+/// <param name="Elapsed">How long the apply took.</param>
 public sealed record SchemaApplyResult(IReadOnlyList<string> CreatedTables, IReadOnlyList<string> AlteredTables, IReadOnlyList<string> Messages, TimeSpan Elapsed);

@@ -7,6 +7,15 @@ namespace Corrosion.Crdt;
 /// One row of cr-sqlite's <c>crsql_changes</c>: a column (or the row sentinel, <c>cid = "-1"</c>) of a primary
 /// key at a column version, stamped with the origin actor's db_version and seq.
 /// </summary>
+/// <param name="Table">The table the change belongs to.</param>
+/// <param name="Pk">The row's primary key, packed as cr-sqlite packs it (see <see cref="PackedPk"/>).</param>
+/// <param name="Cid">The column's name, or <see cref="SentinelCid"/> for the row sentinel.</param>
+/// <param name="Val">The column's value (NULL for a sentinel).</param>
+/// <param name="ColVersion">The column's version, raised by each write of the column; the higher version wins a conflict.</param>
+/// <param name="DbVersion">The version of the origin actor's database that made this change.</param>
+/// <param name="SiteId">The origin actor.</param>
+/// <param name="Cl">The row's causal length: odd while the row exists, even once it is deleted.</param>
+/// <param name="Seq">The change's position within its version, from 0.</param>
 public sealed record Change(
     string Table,
     byte[] Pk,
@@ -50,6 +59,13 @@ public sealed record Change(
 /// once it holds seqs <c>0..=LastSeq</c>. A changeset with <see cref="IsCleared"/> says the versions
 /// <see cref="Version"/>..=<see cref="LastVersion"/> no longer hold any change (all were overwritten).
 /// </summary>
+/// <param name="ActorId">The actor whose version this is.</param>
+/// <param name="Version">The version (the actor's db_version); the first one of a cleared range.</param>
+/// <param name="Changes">The changes of seqs <paramref name="SeqStart"/>..=<paramref name="SeqEnd"/>, in seq order.</param>
+/// <param name="SeqStart">The first seq this changeset holds.</param>
+/// <param name="SeqEnd">The last seq this changeset holds, inclusive.</param>
+/// <param name="LastSeq">The last seq of the whole version.</param>
+/// <param name="Timestamp">The hybrid logical clock stamp of the commit, in NTP64 form (seconds since the Unix epoch in the high 32 bits, the fraction in the low 32); 0 when unknown.</param>
 public sealed record Changeset(
     ActorId ActorId,
     long Version,

@@ -1,6 +1,8 @@
 namespace Corrosion.Crdt;
 
 /// <summary>An inclusive range of versions or seqs, <c>Start..=End</c>.</summary>
+/// <param name="Start">The first value of the range.</param>
+/// <param name="End">The last value of the range, inclusive.</param>
 public readonly record struct InclusiveRange(long Start, long End)
 {
     /// <summary>How many values the range holds (<c>End - Start + 1</c>).</summary>
