@@ -41,6 +41,13 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private Task _walMaintenance = Task.CompletedTask;
     private int _disposed;
 
+    /// <summary>
+    /// Creates a node that is not yet open: <see cref="StartAsync"/> opens the database (the hosted service that
+    /// <c>AddCorrosion()</c> registers calls it), or use <see cref="OpenAsync"/> without dependency injection.
+    /// </summary>
+    /// <param name="options">The node's options; validated by <see cref="StartAsync"/>.</param>
+    /// <param name="logger">Where the node logs; none when <see langword="null"/>.</param>
+    /// <param name="time">The clock for timestamps and timers; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="meterFactory">Where the node's instruments (meter <see cref="CorrosionMeter.Name"/>) are created; without one the node owns its meter.</param>
     public CorrosionNode(IOptions<CorrosionOptions> options, ILogger<CorrosionNode>? logger = null, TimeProvider? time = null, IMeterFactory? meterFactory = null)
     {

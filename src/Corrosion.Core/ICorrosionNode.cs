@@ -65,6 +65,7 @@ public interface ICorrosionNode
     /// Opens a stream of the primary keys of <paramref name="table"/> as they change (the lighter feed behind
     /// <c>/v1/updates/:table</c>): no SQL, no snapshot, one notification per key per commit. Dispose it to stop.
     /// </summary>
+    /// <param name="table">The table to watch.</param>
     /// <param name="capacity">Commits buffered for a slow reader before it is cut off.</param>
     /// <exception cref="UnknownTableException"><paramref name="table"/> is not a table of the schema.</exception>
     TableUpdateStream WatchTable(string table, int capacity = 1024);
@@ -110,4 +111,8 @@ public sealed record WriterLockInfo(string Label, bool Held, TimeSpan Duration);
 public sealed record ApplyResult(int AppliedVersions, int BufferedChunks, int SkippedVersions, int ImpactedChanges);
 
 /// <summary>What a schema apply did.</summary>
+/// <param name="CreatedTables">The tables created.</param>
+/// <param name="AlteredTables">The existing tables that gained columns.</param>
+/// <param name="Messages">The other steps taken, one line each (indexes dropped or created).</param>
+/// <param name="Elapsed">How long the apply took.</param>
 public sealed record SchemaApplyResult(IReadOnlyList<string> CreatedTables, IReadOnlyList<string> AlteredTables, IReadOnlyList<string> Messages, TimeSpan Elapsed);

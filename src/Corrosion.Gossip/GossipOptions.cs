@@ -16,6 +16,7 @@ public sealed class GossipOptions
     /// <summary>SWIM timings (the reference's defaults).</summary>
     public SwimOptions Swim { get; set; } = new();
 
+    /// <summary>How committed changes spread by gossip: fanout, hops and chunk size.</summary>
     public BroadcastOptions Broadcast { get; set; } = new();
 
     /// <summary>Anti-entropy: the pause between sync rounds while peers have something for us.</summary>

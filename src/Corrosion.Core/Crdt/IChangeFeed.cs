@@ -31,8 +31,13 @@ public sealed class ChangeFeedSubscription : IDisposable
 
     internal Channel<CommittedChanges> Channel { get; }
 
+    /// <summary>
+    /// The committed changes, in commit order. It completes when the subscription is disposed or the node stops, and
+    /// completes with a <see cref="ChannelClosedException"/> when a reader opened with <see cref="BoundedChannelFullMode.Wait"/> falls a full buffer behind.
+    /// </summary>
     public ChannelReader<CommittedChanges> Reader => Channel.Reader;
 
+    /// <summary>Stops receiving: detaches from the feed and completes <see cref="Reader"/> (changes already buffered can still be read).</summary>
     public void Dispose()
     {
         _unsubscribe(this);

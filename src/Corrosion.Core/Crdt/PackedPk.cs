@@ -10,6 +10,10 @@ namespace Corrosion.Crdt;
 /// </summary>
 public static class PackedPk
 {
+    /// <summary>Packs primary key values into cr-sqlite's format.</summary>
+    /// <param name="columns">The key's values, in primary key order.</param>
+    /// <returns>The packed key, as cr-sqlite stores it in <c>crsql_changes.pk</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="columns"/> is empty or holds more than 255 values.</exception>
     public static byte[] Pack(ReadOnlySpan<SqlValue> columns)
     {
         if (columns.Length is 0 or > 255)
@@ -34,6 +38,10 @@ public static class PackedPk
         return buffer;
     }
 
+    /// <summary>Reads the values back out of a packed primary key.</summary>
+    /// <param name="packed">A key packed by cr-sqlite or <see cref="Pack"/>.</param>
+    /// <returns>The key's values, in primary key order.</returns>
+    /// <exception cref="FormatException"><paramref name="packed"/> is empty, truncated, has trailing bytes or an unknown type tag.</exception>
     public static SqlValue[] Unpack(ReadOnlySpan<byte> packed)
     {
         if (packed.IsEmpty)

@@ -6,10 +6,15 @@ namespace Corrosion.Storage;
 /// <summary>The storage class of a SQLite value, with SQLite's own type codes.</summary>
 public enum SqlValueKind : byte
 {
+    /// <summary>A 64-bit signed integer (SQLITE_INTEGER, 1).</summary>
     Integer = 1,
+    /// <summary>A 64-bit IEEE floating point number (SQLITE_FLOAT, 2).</summary>
     Real = 2,
+    /// <summary>A string (SQLITE_TEXT, 3).</summary>
     Text = 3,
+    /// <summary>A byte array (SQLITE_BLOB, 4).</summary>
     Blob = 4,
+    /// <summary>SQL NULL (SQLITE_NULL, 5).</summary>
     Null = 5,
 }
 
@@ -139,8 +144,10 @@ public readonly struct SqlValue : IEquatable<SqlValue>, IComparable<SqlValue>
     /// <summary>Type-aware equality: 1 and 1.0 differ, as cr-sqlite sees them.</summary>
     public bool Equals(SqlValue other) => Kind == other.Kind && CompareTo(other) == 0;
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is SqlValue v && Equals(v);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => Kind switch
     {
         SqlValueKind.Integer => HashCode.Combine(Kind, _integer),
@@ -150,16 +157,22 @@ public readonly struct SqlValue : IEquatable<SqlValue>, IComparable<SqlValue>
         _ => 0,
     };
 
+    /// <summary>Type-aware equality (see <see cref="Equals(SqlValue)"/>): 1 and 1.0 differ.</summary>
     public static bool operator ==(SqlValue left, SqlValue right) => left.Equals(right);
 
+    /// <summary>Type-aware inequality (see <see cref="Equals(SqlValue)"/>): 1 and 1.0 differ.</summary>
     public static bool operator !=(SqlValue left, SqlValue right) => !left.Equals(right);
 
+    /// <summary>Whether <paramref name="left"/> sorts before <paramref name="right"/> in cr-sqlite's value order (see <see cref="CompareTo(SqlValue)"/>).</summary>
     public static bool operator <(SqlValue left, SqlValue right) => left.CompareTo(right) < 0;
 
+    /// <summary>Whether <paramref name="left"/> sorts after <paramref name="right"/> in cr-sqlite's value order (see <see cref="CompareTo(SqlValue)"/>).</summary>
     public static bool operator >(SqlValue left, SqlValue right) => left.CompareTo(right) > 0;
 
+    /// <summary>Whether <paramref name="left"/> sorts before or the same as <paramref name="right"/> in cr-sqlite's value order (see <see cref="CompareTo(SqlValue)"/>).</summary>
     public static bool operator <=(SqlValue left, SqlValue right) => left.CompareTo(right) <= 0;
 
+    /// <summary>Whether <paramref name="left"/> sorts after or the same as <paramref name="right"/> in cr-sqlite's value order (see <see cref="CompareTo(SqlValue)"/>).</summary>
     public static bool operator >=(SqlValue left, SqlValue right) => left.CompareTo(right) >= 0;
 
     /// <summary>The value as <c>sqlite3</c>'s list mode prints it (NULL as empty, blobs as their bytes).</summary>

@@ -18,6 +18,7 @@ public abstract record SubscriptionEvent
         "[" + string.Join(", ", cells.Select(c => c.IsNull ? "NULL" : c.ToString())) + "]";
 
     /// <summary>The names of the query's columns.</summary>
+    /// <param name="Names">The column names, in result order.</param>
     public sealed record Columns(IReadOnlyList<string> Names) : SubscriptionEvent
     {
         /// <summary><c>Columns { Names = [id, title] }</c>.</summary>
@@ -25,6 +26,8 @@ public abstract record SubscriptionEvent
     }
 
     /// <summary>A row of the current result, with its subscription-wide stable row id.</summary>
+    /// <param name="RowId">The row's id, stable for the subscription's life: later changes of the row carry it.</param>
+    /// <param name="Cells">The row's values, one per column.</param>
     public sealed record Row(long RowId, IReadOnlyList<SqlValue> Cells) : SubscriptionEvent
     {
         /// <summary><c>Row { RowId = 1, Cells = [7, NULL] }</c>.</summary>
@@ -32,12 +35,18 @@ public abstract record SubscriptionEvent
     }
 
     /// <summary>End of the current result. <paramref name="ChangeId"/> is the last change id those rows include.</summary>
+    /// <param name="Time">How long running the query took.</param>
+    /// <param name="ChangeId">The last change id the rows include; live changes follow from the next one.</param>
     public sealed record EndOfQuery(TimeSpan Time, long ChangeId) : SubscriptionEvent;
 
     /// <summary>
     /// A result row appeared (insert), changed (update) or disappeared (delete). Cells are the row's values (its last
     /// values for a delete). Change ids are contiguous per subscription, starting at 1.
     /// </summary>
+    /// <param name="Kind">Insert, update or delete.</param>
+    /// <param name="RowId">The id of the row that changed (as in <see cref="Row"/>).</param>
+    /// <param name="Cells">The row's values, one per column (its last values for a delete).</param>
+    /// <param name="ChangeId">The change's id.</param>
     public sealed record Change(ChangeKind Kind, long RowId, IReadOnlyList<SqlValue> Cells, long ChangeId) : SubscriptionEvent
     {
         /// <summary><c>Change { Kind = Update, RowId = 3, Cells = [2, two], ChangeId = 9 }</c>.</summary>
@@ -45,5 +54,6 @@ public abstract record SubscriptionEvent
     }
 
     /// <summary>The stream failed (the client fell behind, the subscription was dropped); nothing follows.</summary>
+    /// <param name="Message">Why the stream failed.</param>
     public sealed record Error(string Message) : SubscriptionEvent;
 }

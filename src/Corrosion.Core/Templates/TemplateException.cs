@@ -7,6 +7,12 @@ namespace Corrosion.Templates;
 /// </summary>
 public sealed class TemplateException : Exception
 {
+    /// <summary>Creates the exception; the message reads <c>fileName:line:column: reason</c>.</summary>
+    /// <param name="fileName">The template's name (usually its path).</param>
+    /// <param name="line">1-based line of the offending token.</param>
+    /// <param name="column">1-based column of the offending token.</param>
+    /// <param name="reason">What is wrong, without the position.</param>
+    /// <param name="innerException">The cause, if any.</param>
     public TemplateException(string fileName, int line, int column, string reason, Exception? innerException = null)
         : base($"{fileName}:{line}:{column}: {reason}", innerException)
     {

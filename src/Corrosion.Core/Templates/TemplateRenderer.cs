@@ -28,6 +28,12 @@ public sealed class TemplateRenderer
     private long _renderCount;
     private TemplateException? _lastError;
 
+    /// <summary>Creates a renderer; nothing is read or written until <see cref="RunAsync"/>.</summary>
+    /// <param name="source">Where the template's <c>sql(...)</c> calls get their data.</param>
+    /// <param name="options">The template and destination paths and the re-render timing.</param>
+    /// <param name="logger">Where render errors and progress are logged; none when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for the debounce and polling delays and render timings; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
     public TemplateRenderer(ITemplateQuerySource source, TemplateRendererOptions options, ILogger<TemplateRenderer>? logger = null, TimeProvider? timeProvider = null)
     {
         _source = source ?? throw new ArgumentNullException(nameof(source));

@@ -59,6 +59,7 @@ public sealed class TableUpdateStream : IDisposable
         }
     }
 
+    /// <summary>Stops the stream: <see cref="ReadAllAsync"/> ends once it has yielded what was already buffered.</summary>
     public void Dispose() => _feed.Dispose();
 
     // One notification per primary key per commit; the row's highest causal length in the commit says whether it
@@ -113,15 +114,18 @@ public sealed class TableUpdateStream : IDisposable
 /// <summary>A table update reader fell too far behind and was cut off; open a new stream and re-read what it needs.</summary>
 public sealed class TableUpdatesLaggedException : CorrosionException
 {
+    /// <summary>Creates the exception with the default message.</summary>
     public TableUpdatesLaggedException()
     {
     }
 
+    /// <summary>Creates the exception with a message.</summary>
     public TableUpdatesLaggedException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception with a message and the exception that caused it.</summary>
     public TableUpdatesLaggedException(string message, Exception innerException)
         : base(message, innerException)
     {
@@ -136,15 +140,18 @@ public sealed class TableUpdatesLaggedException : CorrosionException
 /// <summary>The table asked for is not a table of the schema.</summary>
 public sealed class UnknownTableException : CorrosionException
 {
+    /// <summary>Creates the exception with the default message.</summary>
     public UnknownTableException()
     {
     }
 
+    /// <summary>Creates the exception with a message.</summary>
     public UnknownTableException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception with a message and the exception that caused it.</summary>
     public UnknownTableException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -32,6 +32,13 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
     private long _received;
     private System.Threading.Channels.ChannelReader<CommittedChanges>? _pending;
 
+    /// <param name="node">The local node: its committed changes are sent, received ones applied to it.</param>
+    /// <param name="transport">The peer transport broadcasts go out on.</param>
+    /// <param name="livePeers">The addresses of the members to pick broadcast targets from.</param>
+    /// <param name="options">Fanout, hops and chunk size.</param>
+    /// <param name="random">Picks the targets.</param>
+    /// <param name="logger">Where the broadcaster logs.</param>
+    /// <param name="time">The clock for stream reuse; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="streamIdleTimeout">
     /// The transport's <c>gossip.idle_timeout_secs</c>: a stream quiet for half of it is replaced rather than reused,
     /// since the peer may be closing it at that moment and a write into it would be lost.

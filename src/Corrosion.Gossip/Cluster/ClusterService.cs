@@ -22,6 +22,11 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
     private ClusterNode? _cluster;
     private Task _resolving = Task.CompletedTask;
 
+    /// <summary>Creates the service; nothing is bound until <see cref="StartAsync"/>. Usually created by dependency injection.</summary>
+    /// <param name="node">The local node whose changes are gossiped and synced.</param>
+    /// <param name="options">The <c>[gossip]</c> settings.</param>
+    /// <param name="loggerFactory">Creates the loggers of the service and of the cluster layer.</param>
+    /// <param name="time">The clock for membership, broadcast and sync timers.</param>
     public ClusterService(ICorrosionNode node, IOptions<GossipOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
         _node = node;
@@ -37,6 +42,12 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
     /// <summary>The bound peer address (null before start).</summary>
     public System.Net.EndPoint? LocalEndPoint => _transport?.LocalEndPoint;
 
+    /// <summary>
+    /// Binds the peer transport, then starts membership, broadcast and sync, joining through the literal
+    /// <c>ip:port</c> bootstrap entries at once; names are resolved in the background and joined through when they resolve.
+    /// </summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The transport or SWIM options are invalid.</exception>
+    /// <exception cref="AddressInUseException">The port of <c>gossip.addr</c> is taken.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _transport = await new PeerTransportFactory(_loggerFactory, _time).StartAsync(_options.Transport, cancellationToken).ConfigureAwait(false);
@@ -82,6 +93,11 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
     private Task<IReadOnlyList<System.Net.IPEndPoint>> ResolveAsync(IEnumerable<string> entries, CancellationToken cancellationToken) =>
         BootstrapResolver.ResolveAsync(entries, (entry, error) => Log.BootstrapUnresolved(_logger, entry, error), cancellationToken);
 
+    /// <summary>
+    /// Leaves the cluster gracefully (bounded by <see cref="SwimOptions.LeaveTimeout"/>), stops broadcast and sync, and
+    /// releases the transport. <paramref name="cancellationToken"/> bounds the wait for the loops to end; it does not
+    /// make the stop fail.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -102,6 +118,7 @@ public sealed partial class ClusterService : IHostedService, IAsyncDisposable
         await DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Stops the cluster layer if it still runs and releases the transport. Safe to call more than once; <see cref="StopAsync"/> ends with it.</summary>
     public async ValueTask DisposeAsync()
     {
         _stopping.Cancel();

@@ -8,6 +8,7 @@ namespace Corrosion.Gossip.Membership;
 /// </summary>
 public sealed class MembershipSnapshot
 {
+    /// <summary>The snapshot with no members, version 0.</summary>
     public static MembershipSnapshot Empty { get; } = new(0, ImmutableSortedDictionary<ActorId, MemberState>.Empty);
 
     private readonly ImmutableSortedDictionary<ActorId, MemberState> _byId;
@@ -19,8 +20,10 @@ public sealed class MembershipSnapshot
         Members = [.. byId.Values];
     }
 
+    /// <summary>Increases with each change of membership; a newer snapshot has a higher version.</summary>
     public long Version { get; }
 
+    /// <summary>Every known member other than this node, whatever its status, ordered by actor id.</summary>
     public IReadOnlyList<MemberState> Members { get; }
 
     /// <summary>Members that are Alive or Suspect.</summary>
@@ -28,6 +31,10 @@ public sealed class MembershipSnapshot
 
     internal ImmutableSortedDictionary<ActorId, MemberState> ById => _byId;
 
+    /// <summary>Looks a member up by actor id.</summary>
+    /// <param name="id">The member's actor id.</param>
+    /// <param name="member">The member's state, or <see langword="null"/> when it is not in this snapshot.</param>
+    /// <returns><see langword="true"/> if the snapshot holds the member.</returns>
     public bool TryGet(ActorId id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MemberState? member) =>
         _byId.TryGetValue(id, out member);
 
@@ -37,5 +44,6 @@ public sealed class MembershipSnapshot
     /// <summary>A new snapshot without <paramref name="id"/>, one version later.</summary>
     internal MembershipSnapshot Without(ActorId id) => new(Version + 1, _byId.Remove(id));
 
+    /// <summary>The version and the members, for logs.</summary>
     public override string ToString() => $"v{Version}: [{string.Join(", ", Members)}]";
 }

@@ -39,11 +39,13 @@ public sealed class SwimOptions
     /// <summary>How often pending updates are gossiped, and to how many active members.</summary>
     public TimeSpan GossipPeriod { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Active members pending updates are sent to every <see cref="GossipPeriod"/> (1 to 64).</summary>
     public int GossipFanout { get; set; } = 4;
 
     /// <summary>First retry delay of the join announce; doubles until <see cref="AnnounceBackoffMax"/> until someone answers.</summary>
     public TimeSpan AnnounceBackoffInitial { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The longest delay between retries of the join announce (at least <see cref="AnnounceBackoffInitial"/>).</summary>
     public TimeSpan AnnounceBackoffMax { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -52,6 +54,7 @@ public sealed class SwimOptions
     /// </summary>
     public TimeSpan AnnouncePeriod { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Members announced to every <see cref="AnnouncePeriod"/>, from each of the two groups (1 to 64).</summary>
     public int AnnounceFanout { get; set; } = 2;
 
     /// <summary>Down and Left members are forgotten after this long (the original overrides foca to 2 days).</summary>

@@ -91,8 +91,13 @@ internal sealed partial class SyncSession
         }
     }
 
+    /// <param name="connection">The open peer stream the session runs on.</param>
     /// <param name="local">What this node holds: what it sends is planned from it.</param>
     /// <param name="advertised">The state this node sent: the peer plans what it sends from it.</param>
+    /// <param name="peer">The state the peer sent: what this node sends is planned against it.</param>
+    /// <param name="started">The session's start (<see cref="Stopwatch.GetTimestamp"/>), for its duration.</param>
+    /// <param name="activity">The session's trace span, if traced.</param>
+    /// <param name="cancellationToken">Cancels the exchange.</param>
     private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState advertised, SyncState peer, long started, Activity? activity, CancellationToken cancellationToken)
     {
         activity?.SetTag("corrosion.peer.actor_id", peer.ActorId.ToString());

@@ -9,13 +9,20 @@ namespace Corrosion.Gossip.Tls;
 /// ECDSA P-256 CA, server certificates for an IP address signed by it, and client certificates (mutual TLS) signed by it.
 /// Files are PEM; keys are unencrypted PKCS#8 written with mode 0600 on Unix.
 /// </summary>
+/// <param name="timeProvider">The clock that dates the certificates' validity; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
 public sealed class CertificateAuthority(TimeProvider? timeProvider = null)
 {
+    /// <summary>The CA certificate's file name, written by <see cref="GenerateCa"/>.</summary>
     public const string CaCertificateFileName = "ca_cert.pem";
+    /// <summary>The CA private key's file name, written by <see cref="GenerateCa"/>.</summary>
     public const string CaKeyFileName = "ca_key.pem";
+    /// <summary>The server certificate's file name, written by <see cref="GenerateServer"/>.</summary>
     public const string ServerCertificateFileName = "server_cert.pem";
+    /// <summary>The server private key's file name, written by <see cref="GenerateServer"/>.</summary>
     public const string ServerKeyFileName = "server_key.pem";
+    /// <summary>The client certificate's file name, written by <see cref="GenerateClient"/>.</summary>
     public const string ClientCertificateFileName = "client_cert.pem";
+    /// <summary>The client private key's file name, written by <see cref="GenerateClient"/>.</summary>
     public const string ClientKeyFileName = "client_key.pem";
 
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";

@@ -83,6 +83,7 @@ internal sealed class PeerTlsContext : IDisposable
         return new PeerTlsContext(server, serverChain, client, clientChain, ca, tls.Insecure);
     }
 
+    /// <param name="applicationProtocols">The ALPN protocols this server accepts, or <see langword="null"/> for none.</param>
     /// <param name="check">When given, receives why this node refused the peer's certificate, if it does.</param>
     public SslServerAuthenticationOptions CreateServerOptions(List<SslApplicationProtocol>? applicationProtocols = null, CertificateCheck? check = null)
     {
@@ -108,6 +109,8 @@ internal sealed class PeerTlsContext : IDisposable
         return options;
     }
 
+    /// <param name="destination">The peer's address; its IP is the target host the server certificate is checked against.</param>
+    /// <param name="applicationProtocols">The ALPN protocols to offer, or <see langword="null"/> for none.</param>
     /// <param name="check">When given, receives why this node refused the peer's certificate, if it does.</param>
     public SslClientAuthenticationOptions CreateClientOptions(IPEndPoint destination, List<SslApplicationProtocol>? applicationProtocols = null, CertificateCheck? check = null)
     {

@@ -23,6 +23,11 @@ public sealed class PgWireServer : BackgroundService
     private PgWireTls? _tls;
     private int _nextConnectionId;
 
+    /// <summary>Creates the listener; nothing is bound until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">The listener's <c>api.pg</c> settings (address, TLS).</param>
+    /// <param name="node">The node the connections' queries and statements run on.</param>
+    /// <param name="loggerFactory">Creates the listener's logger.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public PgWireServer(PgWireOptions options, ICorrosionNode node, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -42,6 +47,12 @@ public sealed class PgWireServer : BackgroundService
     /// <summary>Completes with <see cref="LocalEndPoint"/> once the listener is bound.</summary>
     public Task<IPEndPoint> BoundAsync => _bound.Task;
 
+    /// <summary>
+    /// Validates the options, loads the TLS certificate if configured, binds <see cref="PgWireOptions.Address"/> and
+    /// starts accepting connections. A failure also faults <see cref="BoundAsync"/>.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">The options are invalid (every failure listed).</exception>
+    /// <exception cref="SocketException">The address could not be bound (for example it is already in use).</exception>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var validation = new PgWireOptionsValidator().Validate(null, _options);
@@ -87,6 +98,7 @@ public sealed class PgWireServer : BackgroundService
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Accepts connections until the host stops, serving each on its own task.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listener = _listener!;
@@ -150,6 +162,10 @@ public sealed class PgWireServer : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Stops accepting, closes the listener and waits for the open connections, which are told to close, to end.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while connections were still open.</exception>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         try
@@ -167,6 +183,7 @@ public sealed class PgWireServer : BackgroundService
         }
     }
 
+    /// <summary>Closes the listener and releases the TLS certificate.</summary>
     public override void Dispose()
     {
         _listener?.Dispose();
