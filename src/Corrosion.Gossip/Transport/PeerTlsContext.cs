@@ -92,10 +92,11 @@ internal sealed class PeerTlsContext : IDisposable
             ServerCertificateContext = _serverContext,
             ClientCertificateRequired = MutualTls,
 
-            // No session resumption, so no TLS 1.3 session tickets arriving right after the handshake: on Linux, OpenSSL
-            // processing a ticket in the read loop while the write loop sends or half-closes occasionally failed the
-            // write ("internal error", "shutdown while in init") and left the stream hanging. Peer connections are
-            // long-lived or infrequent; a full handshake each time costs little.
+            // No session resumption: peer connections are long-lived or infrequent; a full handshake each time costs
+            // little. This does not stop TLS 1.3 session tickets: OpenSSL still sends its two (stateful, never honoured)
+            // NewSessionTicket messages after each handshake, which is why the TCP transport serializes the TLS work of
+            // a connection's two directions (SerializedTlsStream; OpenSSL processing a ticket in the read loop while the
+            // write loop sent or half-closed failed one side with "internal error" or "shutdown while in init").
             AllowTlsResume = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = applicationProtocols,

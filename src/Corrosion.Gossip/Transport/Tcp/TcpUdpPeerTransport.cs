@@ -198,7 +198,7 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
             stream = new NetworkStream(socket, ownsSocket: true);
             if (_tls is not null)
             {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                var ssl = SerializedTlsStream.Create(stream);
                 stream = ssl;
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stoppingToken);
                 handshake.CancelAfter(HandshakeTimeout);
@@ -215,7 +215,7 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
                     throw;
                 }
 
-                remoteCertificate = ssl.RemoteCertificate as X509Certificate2;
+                remoteCertificate = ssl.Ssl.RemoteCertificate as X509Certificate2;
             }
         }
         catch
@@ -364,14 +364,14 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
             : target;
 
     /// <summary>
-    /// Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open. OpenSSL can refuse the close_notify
-    /// ("shutdown while in init") when the read loop is at that moment processing a TLS 1.3 post-handshake message (a
-    /// session ticket) on the same connection; the FIN is sent anyway, so the peer still reads the end of the stream
-    /// instead of waiting for it forever.
+    /// Half-close: TLS close_notify (when TLS), then TCP FIN; reading stays open. Should OpenSSL refuse the close_notify
+    /// (it did with "shutdown while in init" while the read loop processed a TLS 1.3 session ticket, before
+    /// <see cref="SerializedTlsStream"/> kept the two directions apart), the FIN is sent anyway, so the peer still reads the
+    /// end of the stream instead of waiting for it forever.
     /// </summary>
     private static Func<ValueTask> ShutdownWrites(Stream stream, Socket socket) => async () =>
     {
-        if (stream is SslStream ssl)
+        if (stream is SerializedTlsStream ssl)
         {
             try
             {
@@ -451,7 +451,7 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
         X509Certificate2? remoteCertificate = null;
         if (_tls is not null)
         {
-            var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+            var ssl = SerializedTlsStream.Create(stream);
             stream = ssl;
             var check = new CertificateCheck();
             try
@@ -459,7 +459,7 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 handshake.CancelAfter(HandshakeTimeout);
                 await ssl.AuthenticateAsServerAsync(_tls.CreateServerOptions([StreamProtocol, DatagramProtocol], check), handshake.Token).ConfigureAwait(false);
-                remoteCertificate = ssl.RemoteCertificate as X509Certificate2;
+                remoteCertificate = ssl.Ssl.RemoteCertificate as X509Certificate2;
             }
             catch (Exception e)
             {
@@ -477,7 +477,7 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
         }
 
         var connection = Track(new StreamPeerConnection(stream, ShutdownWrites(stream, socket), remote, remoteCertificate, _idleTimeout, _timeProvider, _logger, Untrack));
-        if (stream is SslStream { NegotiatedApplicationProtocol: var negotiated } && negotiated == DatagramProtocol)
+        if (stream is SerializedTlsStream { Ssl.NegotiatedApplicationProtocol: var negotiated } && negotiated == DatagramProtocol)
         {
             var reading = ReadDatagramsAsync(connection, remote, stopping);
             _datagramReaders.TryAdd(reading, 0);
