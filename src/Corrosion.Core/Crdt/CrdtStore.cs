@@ -730,20 +730,21 @@ internal sealed class CrdtStore : IDisposable
         }
     }
 
-    // Buffered changes per INSERT: 10 parameters each, well under SQLite's limit.
+    // Buffered changes per INSERT, well under SQLite's parameter limit.
     private const int BufferRowsPerInsert = 64;
+    private const int BufferedChangeParameters = 10;
 
     private void BufferChunk(Changeset changeset)
     {
         var ts = SqlValue.FromText(changeset.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var site = SqlValue.FromBlob(changeset.ActorId.ToByteArray());
-        var arguments = new SqlValue[Math.Min(changeset.Changes.Count, BufferRowsPerInsert) * 10];
+        var arguments = new SqlValue[Math.Min(changeset.Changes.Count, BufferRowsPerInsert) * BufferedChangeParameters];
         foreach (var rows in changeset.Changes.Chunk(BufferRowsPerInsert))
         {
             for (var i = 0; i < rows.Length; i++)
             {
                 var change = rows[i];
-                var row = arguments.AsSpan(i * 10, 10);
+                var row = arguments.AsSpan(i * BufferedChangeParameters, BufferedChangeParameters);
                 row[0] = change.Table;
                 row[1] = change.Pk;
                 row[2] = change.Cid;
@@ -756,7 +757,7 @@ internal sealed class CrdtStore : IDisposable
                 row[9] = ts;
             }
 
-            _db.Execute(BufferChangesSql(rows.Length), arguments.AsSpan(0, rows.Length * 10));
+            _db.Execute(BufferChangesSql(rows.Length), arguments.AsSpan(0, rows.Length * BufferedChangeParameters));
         }
     }
 
@@ -764,7 +765,7 @@ internal sealed class CrdtStore : IDisposable
     {
         while (_bufferChangesSql.Count < rows)
         {
-            var values = string.Join(", ", Enumerable.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _bufferChangesSql.Count + 1));
+            var values = ValuesRows(BufferedChangeParameters, _bufferChangesSql.Count + 1);
             _bufferChangesSql.Add(
                 "INSERT OR IGNORE INTO __corro_buffered_changes (\"table\", pk, cid, val, col_version, db_version, site_id, seq, cl, ts) VALUES " + values);
         }

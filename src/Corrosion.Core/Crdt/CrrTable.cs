@@ -82,7 +82,7 @@ internal sealed class CrrTable
     {
         while (_writeClocksSql.Count < rows)
         {
-            var values = string.Join(", ", Enumerable.Range(0, _writeClocksSql.Count + 1).Select(_ => "(?, ?, ?, ?, ?, ?)"));
+            var values = ValuesRows(WriteClockParameters, _writeClocksSql.Count + 1);
             _writeClocksSql.Add(
                 $"INSERT INTO {Id(ClockTable)} (key, col_name, col_version, db_version, site_id, seq) VALUES {values} " +
                 "ON CONFLICT DO UPDATE SET col_version = excluded.col_version, db_version = excluded.db_version, site_id = excluded.site_id, seq = excluded.seq");

@@ -8,4 +8,11 @@ internal static class SqlText
 
     /// <summary>A single-quoted string literal.</summary>
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// The VALUES rows of a multi-row INSERT: <paramref name="rows"/> groups of <paramref name="columns"/> anonymous
+    /// parameters, <c>(?, ?), (?, ?)</c>.
+    /// </summary>
+    public static string ValuesRows(int columns, int rows) =>
+        string.Join(", ", Enumerable.Repeat("(" + string.Join(", ", Enumerable.Repeat("?", columns)) + ")", rows));
 }
