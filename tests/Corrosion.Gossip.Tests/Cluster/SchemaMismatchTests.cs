@@ -15,6 +15,10 @@ public sealed class SchemaMismatchTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
+    // a writes NULL titles that b's schema refuses.
+    private const string WriterSchema = "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT);";
+    private const string StricterSchema = "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '');";
+
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -24,8 +28,8 @@ public sealed class SchemaMismatchTests : IDisposable
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var logs = new ListLoggerProvider();
-        await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT);");
-        await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '');");
+        await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", WriterSchema);
+        await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", StricterSchema);
         await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
         await using var b = LoopbackClusterService.Create(nodeB, logs, LoopbackClusterService.AddressOf(a));
@@ -56,8 +60,8 @@ public sealed class SchemaMismatchTests : IDisposable
         // batch as the rest, the batch was rolled back and the session ended, every round, so b never got any of it.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var logs = new ListLoggerProvider();
-        await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT);");
-        await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", "CREATE TABLE todos (id TEXT NOT NULL PRIMARY KEY, title TEXT NOT NULL DEFAULT '');");
+        await using var nodeA = await NodeFactory.OpenAsync(_dir, "a", WriterSchema);
+        await using var nodeB = await NodeFactory.OpenAsync(_dir, "b", StricterSchema);
         await using var a = LoopbackClusterService.Create(nodeA);
         await a.StartAsync(cts.Token);
         await nodeA.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('first', 'x')"], cts.Token);
