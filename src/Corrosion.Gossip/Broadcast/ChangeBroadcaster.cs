@@ -27,7 +27,7 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TimeSpan _reuseFor;
-    private readonly ConcurrentDictionary<EndPoint, OutboundLink> _links = new();
+    private readonly ConcurrentDictionary<EndPoint, BroadcastLink> _links = new();
     private long _sent;
     private long _received;
     private System.Threading.Channels.ChannelReader<CommittedChanges>? _pending;
@@ -177,27 +177,24 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
         _random.Shuffle(candidates);
         foreach (var peer in candidates.Take(_options.Fanout))
         {
+            var link = _links.GetOrAdd(peer, p => new BroadcastLink(p, _time, _reuseFor));
             try
             {
-                var link = _links.GetOrAdd(peer, p => new OutboundLink(p, _time, _reuseFor));
                 await link.SendAsync(_transport, payload, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _sent);
             }
-            catch (Exception ex) when (IsPeerFailure(ex))
+            catch (Exception ex) when (BroadcastLink.IsPeerFailure(ex))
             {
-                // The peer is unreachable now; sync repairs what it missed.
+                // The peer is unreachable now; sync repairs what it missed. Only this link is retired: another sender
+                // may already have put a new one in its place.
                 Log.BroadcastSendFailed(_logger, peer.ToString() ?? "?", ex.Message);
-                if (_links.TryRemove(peer, out var broken))
+                if (_links.TryRemove(new KeyValuePair<EndPoint, BroadcastLink>(peer, link)))
                 {
-                    await broken.DisposeAsync().ConfigureAwait(false);
+                    await link.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }
     }
-
-    /// <summary>How an unreachable or vanished peer shows up on a stream (anything else is a bug, not the network).</summary>
-    private static bool IsPeerFailure(Exception ex) =>
-        ex is IOException or PeerProtocolException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException;
 
     public async ValueTask DisposeAsync()
     {
@@ -205,100 +202,6 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
         // the other, a node stopped right after a large transaction waited that long for every peer.
         await Task.WhenAll(_links.Values.Select(link => link.DisposeAsync().AsTask())).ConfigureAwait(false);
         _links.Clear();
-    }
-
-    /// <summary>One reused outbound stream per peer, written by one sender at a time.</summary>
-    private sealed class OutboundLink(EndPoint peer, TimeProvider time, TimeSpan reuseFor) : IAsyncDisposable
-    {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private IPeerConnection? _connection;
-        private long _lastWrite;
-
-        public async Task SendAsync(IPeerTransport transport, byte[] payload, CancellationToken cancellationToken)
-        {
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                // A reused stream may have been closed while quiet (either side's gossip.idle_timeout_secs). Writing
-                // into it can still "succeed" locally and lose this changeset until sync, so a stream quiet for half
-                // the idle timeout, or already closed, is replaced first; one that fails under the write, once.
-                if (_connection is not null && (time.GetElapsedTime(_lastWrite) >= reuseFor || !IsOpen(_connection)))
-                {
-                    await DropAsync().ConfigureAwait(false);
-                }
-
-                var reused = _connection is not null;
-                _connection ??= await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await WriteAsync(_connection, payload, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (reused && IsPeerFailure(ex))
-                {
-                    await DropAsync().ConfigureAwait(false);
-                    _connection = await transport.ConnectAsync(peer, cancellationToken).ConfigureAwait(false);
-                    await WriteAsync(_connection, payload, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        private async Task WriteAsync(IPeerConnection connection, byte[] payload, CancellationToken cancellationToken)
-        {
-            FrameCodec.Write(connection.Transport.Output, (byte)PeerFrameType.Broadcast, payload);
-            var flush = await connection.Transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (flush.IsCompleted)
-            {
-                throw new IOException($"broadcast stream to {peer} was closed");
-            }
-
-            _lastWrite = time.GetTimestamp();
-        }
-
-        /// <summary>Peers never write on a broadcast stream, so anything readable is its end: a close or an error.</summary>
-        private static bool IsOpen(IPeerConnection connection)
-        {
-            try
-            {
-                if (!connection.Transport.Input.TryRead(out var result))
-                {
-                    return true;
-                }
-
-                connection.Transport.Input.AdvanceTo(result.Buffer.End);
-                return !result.IsCompleted && !result.IsCanceled;
-            }
-            catch (Exception)
-            {
-                return false;
-            }
-        }
-
-        private async Task DropAsync()
-        {
-            var connection = _connection;
-            _connection = null;
-            if (connection is not null)
-            {
-                try
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (IsPeerFailure(ex))
-                {
-                    // Already broken; nothing to flush.
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await DropAsync().ConfigureAwait(false);
-            _gate.Dispose();
-        }
     }
 
     private static partial class Log
