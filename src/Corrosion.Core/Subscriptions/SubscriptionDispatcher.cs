@@ -109,18 +109,27 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                         }
                     }
 
-                    // Coalesce whatever is queued into one dispatch.
+                    // Coalesce whatever is queued into one dispatch. With no matchers registered a commit concerns
+                    // nobody: a matcher registered after it was read runs its first query after that commit.
                     while (_feed.Reader.TryRead(out var committed))
                     {
-                        changed ??= new ChangedKeys();
-                        changed.Add(committed.Changeset.Changes);
+                        if (Volatile.Read(ref _matchers).Length > 0)
+                        {
+                            changed ??= new ChangedKeys();
+                            changed.Add(committed.Changeset.Changes);
+                        }
                     }
                 }
                 catch (ChannelClosedException)
                 {
                     // The dispatcher fell behind the feed and was cut off: every matcher starts over from a full
-                    // re-run, which sees every commit, including those dropped.
-                    Log.SubscriptionsFellBehindFeed(_context.Logger);
+                    // re-run, which sees every commit, including those dropped. Without subscriptions there is
+                    // nothing to re-run, and nothing worth a warning.
+                    if (Volatile.Read(ref _matchers).Length > 0)
+                    {
+                        Log.SubscriptionsFellBehindFeed(_context.Logger);
+                    }
+
                     _feed.Dispose();
                     _feed = _context.Feed.Subscribe(_context.FeedCapacity, BoundedChannelFullMode.Wait);
                     feedReady = null;
