@@ -170,6 +170,9 @@ internal sealed class CorrosionProcess : IAsyncDisposable
         return await WaitForExitAsync(timeout);
     }
 
+    /// <summary>Sends a signal without waiting for anything (e.g. "STOP" and "CONT" to freeze and thaw the agent).</summary>
+    public void Signal(string signal) => SendSignal(_process.Id, signal);
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
