@@ -107,8 +107,8 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             }
             else
             {
-                // Seen once on a 4-node agent cluster stopped all at once (not reproduced since): name it, so the
-                // next occurrence says which part of the stop ran out of time.
+                // Names the loops that ran out of time. Chaos runs (docs/chaos.md) traced the cases seen so far to
+                // broadcast senders stuck on a retired link, fixed in BroadcastLink.
                 Log.LoopsStillRunningAtStopDeadline(_logger, string.Join(", ", _namedLoops.Where(l => !l.Task.IsCompleted).Select(l => l.Name)));
             }
         }
