@@ -40,11 +40,37 @@ internal sealed class AgentNode : IAsyncDisposable
 
     public NodeState State { get; private set; } = NodeState.Down;
 
-    /// <summary>Writes the config with every other node as bootstrap, as an operator would.</summary>
-    public void Configure(IEnumerable<AgentNode> peers)
+    /// <summary>
+    /// Writes the config with every other node as bootstrap, as an operator would; with <paramref name="pki"/>
+    /// (a directory of <c>corrosion tls</c> output), gossip runs over mutual TLS.
+    /// </summary>
+    public void Configure(IEnumerable<AgentNode> peers, string? pki)
     {
         var bootstrap = string.Join(", ", peers.Where(p => p != this).Select(p => $"\"{p.GossipAddress}\""));
-        AgentProcesses.WriteConfig(_dir, Name, ApiPort, $"bootstrap = [{bootstrap}]", GossipAddress);
+        var gossip = pki is null
+            ? "plaintext = true"
+            : $"""
+                [gossip.tls]
+                cert_file = "{Path.Combine(pki, "server_cert.pem")}"
+                key_file = "{Path.Combine(pki, "server_key.pem")}"
+                ca_file = "{Path.Combine(pki, "ca_cert.pem")}"
+                [gossip.tls.client]
+                cert_file = "{Path.Combine(pki, "client_cert.pem")}"
+                key_file = "{Path.Combine(pki, "client_key.pem")}"
+                """;
+        _dir.Write($"{Name}/config.toml", $"""
+            [db]
+            path = "{_dir.Combine(Name, "state.db")}"
+            schema_paths = ["{_dir.Combine(Name, "schema")}"]
+            [api]
+            addr = "127.0.0.1:{ApiPort}"
+            [admin]
+            path = "{_dir.Combine(Name, "admin.sock")}"
+            [gossip]
+            addr = "{GossipAddress}"
+            bootstrap = [{bootstrap}]
+            {gossip}
+            """);
     }
 
     public async Task StartAsync()

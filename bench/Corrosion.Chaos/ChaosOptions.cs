@@ -22,6 +22,9 @@ internal sealed record ChaosOptions
     /// <summary>The kinds of fault to draw from: kill, pause, restart.</summary>
     public IReadOnlyList<string> Faults { get; init; } = ["kill", "pause", "restart"];
 
+    /// <summary>Gossip over mutual TLS, with a CA and certificates made by <c>corrosion tls</c>.</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Keeps the agents' directories (databases, logs) after the run instead of deleting them.</summary>
     public bool Keep { get; init; }
 
@@ -34,6 +37,7 @@ internal sealed record ChaosOptions
           --writers N             concurrent clients (default 4)
           --converge-timeout SECS how long the healed cluster gets to converge (default 180)
           --faults LIST           kinds of fault, comma-separated: kill,pause,restart (default all three)
+          --tls                   gossip over mutual TLS (certificates from corrosion tls)
           --keep                  keep the agents' directories and logs
         """;
 
@@ -44,9 +48,9 @@ internal sealed record ChaosOptions
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name == "--keep")
+            if (name is "--keep" or "--tls")
             {
-                options = options with { Keep = true };
+                options = name == "--keep" ? options with { Keep = true } : options with { Tls = true };
                 continue;
             }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Corrosion.Host.Tests;
+using Corrosion.Host.Tests.Process;
 
 namespace Corrosion.Chaos;
 
@@ -24,7 +25,7 @@ internal sealed class ChaosRun(ChaosOptions options)
 
     public async Task<int> RunAsync()
     {
-        Console.WriteLine($"chaos: {options.Nodes} agents, {options.Duration.TotalSeconds:0} s of writes from {options.Writers} clients, a fault every ~{options.FaultInterval.TotalSeconds:0} s, seed {options.Seed}");
+        Console.WriteLine($"chaos: {options.Nodes} agents{(options.Tls ? " (mutual TLS)" : string.Empty)}, {options.Duration.TotalSeconds:0} s of writes from {options.Writers} clients, a fault every ~{options.FaultInterval.TotalSeconds:0} s, seed {options.Seed}");
         var dir = new TempDir();
         using var http = new HttpClient { Timeout = RequestTimeout };
         try
@@ -34,9 +35,10 @@ internal sealed class ChaosRun(ChaosOptions options)
                 _nodes.Add(new AgentNode(dir, $"n{i}", Workload.Schema));
             }
 
+            var pki = options.Tls ? await GeneratePkiAsync(dir) : null;
             foreach (var node in _nodes)
             {
-                node.Configure(_nodes);
+                node.Configure(_nodes, pki);
             }
 
             await Task.WhenAll(_nodes.Select(n => n.StartAsync()));
@@ -83,6 +85,24 @@ internal sealed class ChaosRun(ChaosOptions options)
                 dir.Dispose();
             }
         }
+    }
+
+    /// <summary>A CA, a server certificate for 127.0.0.1 and a client certificate, as docs/transport.md shows.</summary>
+    private static async Task<string> GeneratePkiAsync(TempDir dir)
+    {
+        var pki = dir.Combine("pki");
+        string[] ca = ["--ca-key", Path.Combine(pki, "ca_key.pem"), "--ca-cert", Path.Combine(pki, "ca_cert.pem"), "--output-path", pki];
+        string[][] commands = [["tls", "ca", "generate", "--output-path", pki], ["tls", "server", "generate", "127.0.0.1", .. ca], ["tls", "client", "generate", .. ca]];
+        foreach (var command in commands)
+        {
+            var (exit, _, error) = await CorrosionProcess.RunAsync(dir.Path, TimeSpan.FromMinutes(1), command);
+            if (exit != 0)
+            {
+                throw new InvalidOperationException($"corrosion {string.Join(' ', command)} failed: {error}");
+            }
+        }
+
+        return pki;
     }
 
     private async Task WriteAsync(HttpClient http, Workload workload, CancellationToken stop)
