@@ -22,6 +22,9 @@ internal sealed record ChaosOptions
     /// <summary>The kinds of fault to draw from: kill, pause, restart.</summary>
     public IReadOnlyList<string> Faults { get; init; } = ["kill", "pause", "restart"];
 
+    /// <summary>Clients following a subscription on a random node each, through its restarts.</summary>
+    public int Subscribers { get; init; } = 2;
+
     /// <summary>Gossip over mutual TLS, with a CA and certificates made by <c>corrosion tls</c>.</summary>
     public bool Tls { get; init; }
 
@@ -36,6 +39,7 @@ internal sealed record ChaosOptions
           --fault-interval SECS   mean time between faults (default 4)
           --writers N             concurrent clients (default 4)
           --converge-timeout SECS how long the healed cluster gets to converge (default 180)
+          --subscribers N         clients following /v1/subscriptions through restarts (default 2)
           --faults LIST           kinds of fault, comma-separated: kill,pause,restart (default all three)
           --tls                   gossip over mutual TLS (certificates from corrosion tls)
           --keep                  keep the agents' directories and logs
@@ -70,6 +74,7 @@ internal sealed record ChaosOptions
                 "--seed" => options with { Seed = Number(0) },
                 "--fault-interval" => options with { FaultInterval = TimeSpan.FromSeconds(Number(1)) },
                 "--writers" => options with { Writers = Number(1) },
+                "--subscribers" => options with { Subscribers = Number(0) },
                 "--faults" => options with { Faults = ParseFaults(name, value) },
                 "--converge-timeout" => options with { ConvergeTimeout = TimeSpan.FromSeconds(Number(1)) },
                 _ => throw new ArgumentException($"unknown option {name}"),

@@ -44,6 +44,11 @@ internal sealed class ChaosRun(ChaosOptions options)
             await Task.WhenAll(_nodes.Select(n => n.StartAsync()));
             Console.WriteLine($"chaos: started, API ports {string.Join(", ", _nodes.Select(n => n.ApiPort))}, data in {dir.Path}");
 
+            using var streaming = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var unfollow = new CancellationTokenSource();
+            var followers = Enumerable.Range(0, options.Subscribers).Select(_ => new SubscriptionFollower(_nodes[_random.Next(_nodes.Count)], streaming)).ToList();
+            var following = followers.Select(f => f.RunAsync(unfollow.Token)).ToList();
+
             using var stop = new CancellationTokenSource(options.Duration);
             var writers = Enumerable.Range(0, options.Writers).Select(w => WriteAsync(http, new Workload(new Random(options.Seed + w + 1), $"w{w}"), stop.Token)).ToList();
             var faults = await InjectFaultsAsync(stop.Token);
@@ -61,7 +66,9 @@ internal sealed class ChaosRun(ChaosOptions options)
                 Console.WriteLine($"chaos: SIGTERM to exit: median {sorted[sorted.Count / 2].TotalSeconds:0.0} s, longest {sorted[^1].TotalSeconds:0.0} s");
             }
 
-            var converged = await ConvergeAsync(http);
+            var converged = await ConvergeAsync(http) && await FollowersCaughtUpAsync(http, followers);
+            await unfollow.CancelAsync();
+            await Task.WhenAll(following);
             return converged ? 0 : 1;
         }
         finally
@@ -256,6 +263,48 @@ internal sealed class ChaosRun(ChaosOptions options)
 
         Console.WriteLine($"chaos: all {_acknowledged.Count} acknowledged transactions present");
         return true;
+    }
+
+    /// <summary>Each follower's result, built from events alone, must come to equal its node's.</summary>
+    private async Task<bool> FollowersCaughtUpAsync(HttpClient http, List<SubscriptionFollower> followers)
+    {
+        if (followers.Count == 0)
+        {
+            return true;
+        }
+
+        var deadline = DateTime.UtcNow + options.ConvergeTimeout;
+        foreach (var follower in followers)
+        {
+            while (true)
+            {
+                var expected = (await QueryAsync(http, follower.Node, SubscriptionFollower.Query)).Order(StringComparer.Ordinal).ToList();
+                var actual = follower.Rows();
+                if (actual.SequenceEqual(expected))
+                {
+                    break;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    Console.WriteLine($"chaos: the subscription on {follower.Node.Name} did NOT catch up (seed {options.Seed}): {actual.Count} rows, the node has {expected.Count}; " +
+                        $"missing {string.Join(" | ", expected.Except(actual).Take(3))}; extra {string.Join(" | ", actual.Except(expected).Take(3))}");
+                    return false;
+                }
+
+                await Task.Delay(200);
+            }
+        }
+
+        var anomalies = followers.SelectMany(f => f.Anomalies).ToList();
+        foreach (var anomaly in anomalies.Take(10))
+        {
+            Console.WriteLine($"chaos: subscription anomaly: {anomaly}");
+        }
+
+        Console.WriteLine($"chaos: {followers.Count} subscriptions ({string.Join(", ", followers.Select(f => f.Node.Name))}) match their nodes: " +
+            $"{followers.Sum(f => f.Changes)} change events, {followers.Sum(f => f.Resumes)} resumes");
+        return anomalies.Count == 0;
     }
 
     private void ReportDifferences(List<string> snapshots)
