@@ -131,13 +131,31 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                 return;
             }
 
-            var store = CrdtStore.Open(_options, _time, _logger);
+            // Schema files are read and checked before the database is opened: a file that is missing or that
+            // Corrosion refuses then leaves no trace, neither a new database nor a write to an existing one.
+            var started = Stopwatch.GetTimestamp();
+            var wanted = ParseSchemaFiles(_options.SchemaPaths);
+
+            // A database this start creates is removed again if the start fails (a bad schema file, say): left
+            // behind empty, it would look like a node that had started.
+            var created = NewDatabaseFiles.Note(_options.DatabasePath, SubscriptionManager.DirectoryOf(_options));
+            CrdtStore store;
+            try
+            {
+                store = CrdtStore.Open(_options, _time, _logger);
+            }
+            catch
+            {
+                created?.Remove(_logger);
+                throw;
+            }
+
             Log.DatabaseOpened(_logger, _options.DatabasePath, SqliteRuntime.Version);
             Log.NodeOpened(_logger, store.ActorId.ToString());
             ReaderPool? readers = null;
             try
             {
-                ApplySchemaFiles(store, _options.SchemaPaths);
+                ApplySchema(store, wanted, started);
                 readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout, _metrics);
 
                 // Restoring re-runs each stored query: the change feed is not yet fed, nothing can be missed.
@@ -148,6 +166,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                 readers?.Dispose();
                 store.Dispose();
                 Log.NodeClosed(_logger, _options.DatabasePath);
+                created?.Remove(_logger);
                 throw;
             }
 
@@ -163,10 +182,18 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    private static SchemaDefinition ParseSchemaFiles(IEnumerable<string> schemaPaths) =>
+        SchemaParser.Parse(SchemaFileLoader.Load(schemaPaths));
+
     private SchemaApplyResult ApplySchemaFiles(CrdtStore store, IEnumerable<string> schemaPaths)
     {
         var started = Stopwatch.GetTimestamp();
-        var wanted = SchemaParser.Parse(SchemaFileLoader.Load(schemaPaths));
+        return ApplySchema(store, ParseSchemaFiles(schemaPaths), started);
+    }
+
+    /// <summary>Migrates the database to <paramref name="wanted"/>, parsed at <paramref name="started"/>.</summary>
+    private SchemaApplyResult ApplySchema(CrdtStore store, SchemaDefinition wanted, long started)
+    {
         var changes = SchemaDiff.Compute(store.CurrentSchema(), wanted);
         var result = store.ApplySchema(changes);
         foreach (var message in result.Messages)

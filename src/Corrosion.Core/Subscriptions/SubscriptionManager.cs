@@ -35,10 +35,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
     /// <summary>Opens the store under <c>db.subscriptions_path</c> and restores every persisted subscription.</summary>
     public static async Task<SubscriptionManager> StartAsync(CorrosionOptions options, ReaderPool readers, IChangeFeed feed, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
-        var directory = string.IsNullOrWhiteSpace(options.SubscriptionsPath)
-            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "subscriptions")
-            : options.SubscriptionsPath;
-        var store = SubscriptionStore.Open(directory, options.BusyTimeout);
+        var store = SubscriptionStore.Open(DirectoryOf(options), options.BusyTimeout);
         var context = new SubscriptionContext(readers, store, feed, logger, time, options.SubscriptionClientBufferSize, options.SubscriptionHistoryLimit, FeedCapacity);
         var manager = new SubscriptionManager(options, context);
         try
@@ -57,6 +54,12 @@ internal sealed class SubscriptionManager : IAsyncDisposable
         manager._retention = Task.Run(() => manager.RetainAsync(manager._stop.Token), CancellationToken.None);
         return manager;
     }
+
+    /// <summary>Where the subscriptions store lives: <c>db.subscriptions_path</c>, else <c>subscriptions</c> beside the database.</summary>
+    public static string DirectoryOf(CorrosionOptions options) =>
+        string.IsNullOrWhiteSpace(options.SubscriptionsPath)
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "subscriptions")
+            : options.SubscriptionsPath;
 
     public int Count
     {
