@@ -14,7 +14,7 @@ internal sealed class CorrosionNodeHostedService(CorrosionNode node, IHostApplic
     {
         // Registered first, this service stops last, after the server has waited for open requests: an app endpoint
         // streaming a subscription would hold the stop for the host's whole shutdown timeout. So the node's streams
-        // end as soon as the host begins stopping (the same moment MapCorrosion's streams used to watch for).
+        // end as soon as the host begins stopping.
         _stopping = lifetime?.ApplicationStopping.Register(static state => ((CorrosionNode)state!).EndStreams(), node) ?? default;
         return node.StartAsync(cancellationToken);
     }
