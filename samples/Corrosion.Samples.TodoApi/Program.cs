@@ -54,34 +54,17 @@ app.MapPost("/todos/{id}/complete", async (string id, ICorrosionNode node, TimeP
 
 // Live todos as server-sent events: the current rows, then every insert/update/delete, from an in-process
 // subscription (the same one /v1/subscriptions serves). Writes on other nodes of the cluster show up here too.
-// A stream never ends by itself, and Kestrel waits for open requests before the host stops the node, so the stream
-// also ends when the app starts stopping (as MapCorrosion's /v1/subscriptions does).
-app.MapGet("/todos/live", (ICorrosionNode node, IHostApplicationLifetime lifetime, CancellationToken requestAborted) =>
-    TypedResults.ServerSentEvents(LiveTodosAsync(node, requestAborted, lifetime.ApplicationStopping)));
+// When the app starts stopping the node ends the subscription, so the response ends and Kestrel need not wait for it.
+app.MapGet("/todos/live", (ICorrosionNode node, CancellationToken requestAborted) =>
+    TypedResults.ServerSentEvents(LiveTodosAsync(node, requestAborted)));
 
 app.Run();
 
-static async IAsyncEnumerable<TodoEvent> LiveTodosAsync(ICorrosionNode node, [EnumeratorCancellation] CancellationToken requestAborted, CancellationToken stopping)
+static async IAsyncEnumerable<TodoEvent> LiveTodosAsync(ICorrosionNode node, [EnumeratorCancellation] CancellationToken cancellationToken)
 {
-    using var ended = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping);
-    var cancellationToken = ended.Token;
     await using var live = await node.SubscribeAsync("SELECT id, title, completed_at FROM todos", cancellationToken: cancellationToken);
-    await using var events = live.GetAsyncEnumerator(cancellationToken);
-    while (true)
+    await foreach (var e in live.WithCancellation(cancellationToken))
     {
-        try
-        {
-            if (!await events.MoveNextAsync())
-            {
-                yield break;
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            yield break; // the client left or the app is stopping: end the response normally
-        }
-
-        var e = events.Current;
         switch (e)
         {
             case SubscriptionEvent.Row row:

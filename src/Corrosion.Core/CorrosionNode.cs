@@ -38,6 +38,9 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private ReaderPool? _readers;
     private SubscriptionManager? _subscriptions;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _streamsGate = new();
+    private readonly HashSet<TableUpdateStream> _tableWatches = [];
+    private bool _streamsEnded;
     private Task _walMaintenance = Task.CompletedTask;
     private int _disposed;
 
@@ -99,7 +102,62 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
         // The writer never waits on this reader: a full buffer cuts the reader off instead.
         var feed = _feed.Subscribe(capacity, System.Threading.Channels.BoundedChannelFullMode.Wait);
-        return new TableUpdateStream(crr.Name, crr.KeyColumns, feed);
+        var stream = new TableUpdateStream(crr.Name, crr.KeyColumns, feed, ForgetTableWatch);
+        lock (_streamsGate)
+        {
+            if (!_streamsEnded)
+            {
+                _tableWatches.Add(stream);
+                return stream;
+            }
+        }
+
+        // The node is stopping: a stream opened now ends at once.
+        stream.Dispose();
+        return stream;
+    }
+
+    private void ForgetTableWatch(TableUpdateStream stream)
+    {
+        lock (_streamsGate)
+        {
+            _tableWatches.Remove(stream);
+        }
+    }
+
+    /// <summary>
+    /// Ends the streams callers read from this node, subscriptions (<see cref="SubscribeAsync"/>) and table watches
+    /// (<see cref="WatchTable"/>), cleanly: enumerations finish without an exception or error event and observers get
+    /// <c>OnCompleted</c>. Streams opened afterwards end after their initial events. Called when the host begins to
+    /// stop (its <c>ApplicationStopping</c>) and by <see cref="DisposeAsync"/>: a server waits for open requests
+    /// before the host stops the node, so an app's endpoint streaming one of them would otherwise hold the stop until
+    /// the host's shutdown timeout. Writes, reads and replication go on until the node is disposed.
+    /// </summary>
+    internal void EndStreams()
+    {
+        TableUpdateStream[] watches;
+        lock (_streamsGate)
+        {
+            if (_streamsEnded)
+            {
+                return;
+            }
+
+            _streamsEnded = true;
+            watches = [.. _tableWatches];
+            _tableWatches.Clear();
+        }
+
+        foreach (var watch in watches)
+        {
+            watch.Dispose();
+        }
+
+        var clients = _subscriptions?.EndClients() ?? 0;
+        if (clients + watches.Length > 0)
+        {
+            Log.StreamsEnded(_logger, clients, watches.Length);
+        }
     }
 
     /// <summary>True once <see cref="StartAsync"/> has opened the database.</summary>
@@ -131,13 +189,31 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                 return;
             }
 
-            var store = CrdtStore.Open(_options, _time, _logger);
+            // Schema files are read and checked before the database is opened: a file that is missing or that
+            // Corrosion refuses then leaves no trace, neither a new database nor a write to an existing one.
+            var started = Stopwatch.GetTimestamp();
+            var wanted = ParseSchemaFiles(_options.SchemaPaths);
+
+            // A database this start creates is removed again if the start fails (a bad schema file, say): left
+            // behind empty, it would look like a node that had started.
+            var created = NewDatabaseFiles.Note(_options.DatabasePath, SubscriptionManager.DirectoryOf(_options));
+            CrdtStore store;
+            try
+            {
+                store = CrdtStore.Open(_options, _time, _logger);
+            }
+            catch
+            {
+                created?.Remove(_logger);
+                throw;
+            }
+
             Log.DatabaseOpened(_logger, _options.DatabasePath, SqliteRuntime.Version);
             Log.NodeOpened(_logger, store.ActorId.ToString());
             ReaderPool? readers = null;
             try
             {
-                ApplySchemaFiles(store, _options.SchemaPaths);
+                ApplySchema(store, wanted, started);
                 readers = new ReaderPool(_options.DatabasePath, _options.ReadConnections, _options.BusyTimeout, _metrics);
 
                 // Restoring re-runs each stored query: the change feed is not yet fed, nothing can be missed.
@@ -148,11 +224,21 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                 readers?.Dispose();
                 store.Dispose();
                 Log.NodeClosed(_logger, _options.DatabasePath);
+                created?.Remove(_logger);
                 throw;
             }
 
             _readers = readers;
             _store = store;
+            lock (_streamsGate)
+            {
+                if (_streamsEnded)
+                {
+                    // The host began stopping while the node was opening.
+                    _subscriptions?.EndClients();
+                }
+            }
+
             _tableNames = TableNames(store);
             TruncateWalIfOverThreshold(store);
             _walMaintenance = KeepWalSmallAsync(_stopping.Token);
@@ -163,10 +249,18 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    private static SchemaDefinition ParseSchemaFiles(IEnumerable<string> schemaPaths) =>
+        SchemaParser.Parse(SchemaFileLoader.Load(schemaPaths));
+
     private SchemaApplyResult ApplySchemaFiles(CrdtStore store, IEnumerable<string> schemaPaths)
     {
         var started = Stopwatch.GetTimestamp();
-        var wanted = SchemaParser.Parse(SchemaFileLoader.Load(schemaPaths));
+        return ApplySchema(store, ParseSchemaFiles(schemaPaths), started);
+    }
+
+    /// <summary>Migrates the database to <paramref name="wanted"/>, parsed at <paramref name="started"/>.</summary>
+    private SchemaApplyResult ApplySchema(CrdtStore store, SchemaDefinition wanted, long started)
+    {
         var changes = SchemaDiff.Compute(store.CurrentSchema(), wanted);
         var result = store.ApplySchema(changes);
         foreach (var message in result.Messages)
@@ -672,6 +766,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             return;
         }
 
+        EndStreams();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _walMaintenance.ConfigureAwait(false);
 

@@ -63,7 +63,8 @@ public interface ICorrosionNode
 
     /// <summary>
     /// Opens a stream of the primary keys of <paramref name="table"/> as they change (the lighter feed behind
-    /// <c>/v1/updates/:table</c>): no SQL, no snapshot, one notification per key per commit. Dispose it to stop.
+    /// <c>/v1/updates/:table</c>): no SQL, no snapshot, one notification per key per commit. Dispose it to stop; it
+    /// also ends, cleanly, when the node begins to stop (the host's <c>ApplicationStopping</c>).
     /// </summary>
     /// <param name="table">The table to watch.</param>
     /// <param name="capacity">Commits buffered for a slow reader before it is cut off.</param>
@@ -76,7 +77,8 @@ public interface ICorrosionNode
     /// end-of-query (or, with <see cref="SubscribeOptions.From"/>, the changes after that id), then a change event
     /// whenever a local or replicated commit changes the result. SQL that does not prepare, a write statement or
     /// wrong parameters throw <see cref="StatementException"/>; a <c>From</c> the subscription no longer holds
-    /// throws <see cref="SubscriptionException"/>.
+    /// throws <see cref="SubscriptionException"/>. The stream ends cleanly when the node begins to stop (the host's
+    /// <c>ApplicationStopping</c>); one joined after that ends after its initial events.
     /// </summary>
     Task<ISubscription> SubscribeAsync(Statement statement, SubscribeOptions? options = null, CancellationToken cancellationToken = default);
 

@@ -15,10 +15,8 @@ internal sealed class HttpApiContext
         IOptions<HttpApiOptions> options,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
-        IMeterFactory? meterFactory = null,
-        CancellationToken applicationStopping = default)
+        IMeterFactory? meterFactory = null)
     {
-        ApplicationStopping = applicationStopping;
         ActiveStreams = meterFactory?.Create(new MeterOptions(CorrosionMeter.Name))
             .CreateUpDownCounter<long>("corro.api.active.streams", "{stream}", "NDJSON responses (queries, subscriptions, updates) being streamed.");
         Node = node;
@@ -35,13 +33,6 @@ internal sealed class HttpApiContext
     public ILogger Logger { get; }
 
     public TimeProvider TimeProvider { get; }
-
-    /// <summary>
-    /// Cancelled when the host begins to stop. Live streams (subscriptions, table updates) never end by themselves, so
-    /// they watch it and end cleanly: otherwise the server's graceful stop waits for them until the host's shutdown
-    /// timeout, leaving no time for the services stopped after it, and the clients see a reset instead of an end.
-    /// </summary>
-    public CancellationToken ApplicationStopping { get; }
 
     /// <summary><c>corro.api.active.streams</c>, when the app has an <see cref="IMeterFactory"/>.</summary>
     public UpDownCounter<long>? ActiveStreams { get; }

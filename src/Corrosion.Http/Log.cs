@@ -54,6 +54,6 @@ internal static partial class Log
     public static partial void StreamReaderLagged(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 3012, EventName = "StreamEndedForShutdown", Level = LogLevel.Debug,
-        Message = "{Method} {Path}: stream ended because the application is stopping")]
+        Message = "{Method} {Path}: stream ended because the node is stopping")]
     public static partial void StreamEndedForShutdown(ILogger logger, string method, string path);
 }

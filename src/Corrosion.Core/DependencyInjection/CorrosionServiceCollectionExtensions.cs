@@ -12,7 +12,8 @@ public static class CorrosionServiceCollectionExtensions
 {
     /// <summary>
     /// Adds a replicated SQLite node (<see cref="ICorrosionNode"/>), opened when the host starts, before any other
-    /// hosted service starts, and closed after they have all stopped. Idempotent. The options are validated at start
+    /// hosted service starts, and closed after they have all stopped; its subscription and table-watch streams end
+    /// (cleanly) as soon as the host begins to stop, so endpoints streaming them do not hold the server's stop. Idempotent. The options are validated at start
     /// (an <see cref="OptionsValidationException"/> lists every problem). Options configured elsewhere
     /// (<c>services.Configure&lt;CorrosionOptions&gt;(configuration.GetSection("Corrosion"))</c>) apply too; all
     /// configure actions run in the order they were registered.

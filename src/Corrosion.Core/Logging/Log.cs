@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Logging;
 
-/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1018).</summary>
+/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1025).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "CreatingTable", Level = LogLevel.Information, Message = "creating table '{Table}'")]
@@ -70,4 +70,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1016, EventName = "SubscriptionsFellBehindFeed", Level = LogLevel.Warning, Message = "subscriptions fell behind the change feed; re-running every subscription's whole query")]
     public static partial void SubscriptionsFellBehindFeed(ILogger logger);
+
+    [LoggerMessage(EventId = 1022, EventName = "NewDatabaseRemoved", Level = LogLevel.Information, Message = "Removed the new database {Path} that the failed start had created")]
+    public static partial void NewDatabaseRemoved(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1023, EventName = "NewDatabaseRemoveFailed", Level = LogLevel.Warning, Message = "could not remove the new database {Path} that the failed start had created; delete it before starting again")]
+    public static partial void NewDatabaseRemoveFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 1024, EventName = "StreamsEnded", Level = LogLevel.Information, Message = "Ended {Subscriptions} subscription streams and {TableWatches} table update streams: the node is stopping")]
+    public static partial void StreamsEnded(ILogger logger, int subscriptions, int tableWatches);
 }

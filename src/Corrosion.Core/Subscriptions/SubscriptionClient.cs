@@ -75,6 +75,12 @@ internal sealed class SubscriptionClient : ISubscription
         _live.Writer.TryComplete();
     }
 
+    /// <summary>
+    /// Ends the stream after the events already queued, without an error event: the node is stopping. Enumerations
+    /// finish and an observer gets <c>OnCompleted</c>, so a caller streaming it (an app's endpoint) ends normally.
+    /// </summary>
+    public void End() => _live.Writer.TryComplete();
+
     public IAsyncEnumerator<SubscriptionEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
         Claim();

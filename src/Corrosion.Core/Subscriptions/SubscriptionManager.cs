@@ -23,6 +23,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
     private readonly Dictionary<string, SubscriptionMatcher> _byKey = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, SubscriptionMatcher> _byId = [];
     private readonly CancellationTokenSource _stop = new();
+    private bool _ending;
     private Task _retention = Task.CompletedTask;
 
     private SubscriptionManager(CorrosionOptions options, SubscriptionContext context)
@@ -35,10 +36,7 @@ internal sealed class SubscriptionManager : IAsyncDisposable
     /// <summary>Opens the store under <c>db.subscriptions_path</c> and restores every persisted subscription.</summary>
     public static async Task<SubscriptionManager> StartAsync(CorrosionOptions options, ReaderPool readers, IChangeFeed feed, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
-        var directory = string.IsNullOrWhiteSpace(options.SubscriptionsPath)
-            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "subscriptions")
-            : options.SubscriptionsPath;
-        var store = SubscriptionStore.Open(directory, options.BusyTimeout);
+        var store = SubscriptionStore.Open(DirectoryOf(options), options.BusyTimeout);
         var context = new SubscriptionContext(readers, store, feed, logger, time, options.SubscriptionClientBufferSize, options.SubscriptionHistoryLimit, FeedCapacity);
         var manager = new SubscriptionManager(options, context);
         try
@@ -57,6 +55,12 @@ internal sealed class SubscriptionManager : IAsyncDisposable
         manager._retention = Task.Run(() => manager.RetainAsync(manager._stop.Token), CancellationToken.None);
         return manager;
     }
+
+    /// <summary>Where the subscriptions store lives: <c>db.subscriptions_path</c>, else <c>subscriptions</c> beside the database.</summary>
+    public static string DirectoryOf(CorrosionOptions options) =>
+        string.IsNullOrWhiteSpace(options.SubscriptionsPath)
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "subscriptions")
+            : options.SubscriptionsPath;
 
     public int Count
     {
@@ -168,6 +172,12 @@ internal sealed class SubscriptionManager : IAsyncDisposable
             {
                 _byKey[key] = matcher;
                 _byId[matcher.Id] = matcher;
+                if (_ending)
+                {
+                    // Created while the node began stopping, after EndClients took its list.
+                    matcher.EndClients();
+                }
+
                 return matcher.Attach(options);
             }
         }
@@ -228,6 +238,24 @@ internal sealed class SubscriptionManager : IAsyncDisposable
             _context.Store.Delete(matcher.Id);
             Log.SubscriptionEndedBySchemaChange(_context.Logger, matcher.Id, reason);
         }
+    }
+
+    /// <summary>
+    /// Ends every client's stream without an error, and those of clients that join from now on once they have had
+    /// their initial events: the node is stopping. Matching goes on until the node closes, and the subscriptions
+    /// stay persisted, so a client resumes with <c>from</c> after a restart.
+    /// </summary>
+    /// <returns>How many client streams were ended.</returns>
+    public int EndClients()
+    {
+        List<SubscriptionMatcher> matchers;
+        lock (_gate)
+        {
+            _ending = true;
+            matchers = [.. _byId.Values];
+        }
+
+        return matchers.Sum(m => m.EndClients());
     }
 
     /// <summary>Joins an existing subscription, or returns null when there is none with that id.</summary>
@@ -383,7 +411,8 @@ internal sealed class SubscriptionManager : IAsyncDisposable
 
         foreach (var matcher in matchers)
         {
-            matcher.FailClients("the node is stopping");
+            // Already ended when the node began stopping; this catches a client that joined since.
+            matcher.EndClients();
             matcher.Stop();
         }
 

@@ -38,6 +38,7 @@ internal sealed class SubscriptionMatcher
     private readonly Dictionary<string, ResultRow> _rows;
     private readonly Queue<ChangeRecord> _history;
     private readonly List<SubscriptionClient> _clients = [];
+    private bool _ended;
     private long _nextRowId;
     private long _lastChangeId;
     private TimeSpan _queryTime;
@@ -262,7 +263,16 @@ internal sealed class SubscriptionMatcher
             }
 
             var client = new SubscriptionClient(Id, Columns, initial, _context.ClientBufferSize, Leave);
-            _clients.Add(client);
+            if (_ended)
+            {
+                // The node is stopping: the client gets what it joined with, then its stream ends.
+                client.End();
+            }
+            else
+            {
+                _clients.Add(client);
+            }
+
             return client;
         }
     }
@@ -560,6 +570,33 @@ internal sealed class SubscriptionMatcher
             }
 
             _clients.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Ends every client's stream without an error, and the stream of any client that attaches later: the node is
+    /// stopping. The subscription itself stays (persisted), so a client resumes it with <c>from</c> after a restart.
+    /// </summary>
+    /// <returns>How many clients were attached.</returns>
+    public int EndClients()
+    {
+        lock (_gate)
+        {
+            _ended = true;
+            var count = _clients.Count;
+            foreach (var client in _clients)
+            {
+                client.End();
+            }
+
+            if (count > 0)
+            {
+                // As if they had left: retention counts from now.
+                _clients.Clear();
+                _idleSince = _context.Time.GetUtcNow();
+            }
+
+            return count;
         }
     }
 

@@ -12,12 +12,14 @@ namespace Corrosion.Updates;
 public sealed class TableUpdateStream : IDisposable
 {
     private readonly ChangeFeedSubscription _feed;
+    private readonly Action<TableUpdateStream>? _closed;
 
-    internal TableUpdateStream(string table, IReadOnlyList<string> primaryKeyColumns, ChangeFeedSubscription feed)
+    internal TableUpdateStream(string table, IReadOnlyList<string> primaryKeyColumns, ChangeFeedSubscription feed, Action<TableUpdateStream>? closed = null)
     {
         Table = table;
         PrimaryKeyColumns = primaryKeyColumns;
         _feed = feed;
+        _closed = closed;
     }
 
     /// <summary>The table's name as the schema spells it.</summary>
@@ -26,7 +28,11 @@ public sealed class TableUpdateStream : IDisposable
     /// <summary>The table's primary key columns, in the order of <see cref="TableUpdate.PrimaryKey"/>.</summary>
     public IReadOnlyList<string> PrimaryKeyColumns { get; }
 
-    /// <summary>Reads notifications until the stream is disposed, the node stops or <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Reads notifications until the stream is disposed, the node begins to stop (the host's <c>ApplicationStopping</c>,
+    /// or the node's disposal) or <paramref name="cancellationToken"/> fires. Disposal and stopping end the enumeration
+    /// normally, after what was already buffered.
+    /// </summary>
     public async IAsyncEnumerable<TableUpdate> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var reader = _feed.Reader;
@@ -60,7 +66,11 @@ public sealed class TableUpdateStream : IDisposable
     }
 
     /// <summary>Stops the stream: <see cref="ReadAllAsync"/> ends once it has yielded what was already buffered.</summary>
-    public void Dispose() => _feed.Dispose();
+    public void Dispose()
+    {
+        _feed.Dispose();
+        _closed?.Invoke(this);
+    }
 
     // One notification per primary key per commit; the row's highest causal length in the commit says whether it
     // ends deleted (even) or present (odd), as cr-sqlite counts it.

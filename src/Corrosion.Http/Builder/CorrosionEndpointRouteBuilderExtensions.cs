@@ -4,7 +4,6 @@ using Corrosion.Http.Endpoints;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -33,8 +32,7 @@ public static class CorrosionEndpointRouteBuilderExtensions
             options,
             services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
-            services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None);
+            services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
 
         var group = endpoints.MapGroup("/v1");
         group.AddEndpointFilter(new BearerTokenFilter(api));

@@ -135,10 +135,9 @@ internal static class SubscriptionsEndpoints
         var response = context.Response;
         var aborted = context.RequestAborted;
 
-        // The stream also ends when the host stops (see HttpApiContext.ApplicationStopping); the client resumes with
-        // ?from=<last change id> on this node once it is back, or on another one.
-        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(aborted, api.ApplicationStopping);
-        var token = streaming.Token;
+        // The subscription ends by itself when the host begins to stop (the node ends its streams then, so that the
+        // server's graceful stop need not wait for them): the response then ends normally after the events already
+        // queued, and the client resumes with ?from=<last change id> on this node once it is back, or on another one.
         await using (((IAsyncDisposable)subscription).ConfigureAwait(false))
         {
             var ndjson = NdjsonWriter.StartResponse(response, api.ActiveStreams);
@@ -148,29 +147,27 @@ internal static class SubscriptionsEndpoints
                 try
                 {
                     // Send the headers at once: a client may be waiting for the id before any event.
-                    await ndjson.FlushAsync(token).ConfigureAwait(false);
-                    await using var events = subscription.GetAsyncEnumerator(token);
+                    await ndjson.FlushAsync(aborted).ConfigureAwait(false);
+                    await using var events = subscription.GetAsyncEnumerator(aborted);
                     while (await events.MoveNextAsync().ConfigureAwait(false))
                     {
                         var @event = events.Current;
                         Write(ndjson.Json, @event);
 
                         // Rows are batched into bigger writes; everything else goes out as it happens.
-                        await ndjson.EndEventAsync(flush: @event is not SubscriptionEvent.Row, token).ConfigureAwait(false);
+                        await ndjson.EndEventAsync(flush: @event is not SubscriptionEvent.Row, aborted).ConfigureAwait(false);
                         if (@event is SubscriptionEvent.Error error)
                         {
                             Log.SubscriptionClientCutOff(api.Logger, subscription.Id, error.Message);
                             return;
                         }
                     }
+
+                    Log.StreamEndedForShutdown(api.Logger, context.Request.Method, context.Request.Path);
                 }
                 catch (OperationCanceledException) when (aborted.IsCancellationRequested)
                 {
                     Log.ClientDisconnected(api.Logger, context.Request.Method, context.Request.Path);
-                }
-                catch (OperationCanceledException) when (api.ApplicationStopping.IsCancellationRequested)
-                {
-                    Log.StreamEndedForShutdown(api.Logger, context.Request.Method, context.Request.Path);
                 }
             }
         }

@@ -35,9 +35,7 @@ internal static class UpdatesEndpoints
             return;
         }
 
-        // Ends when the host stops too (see HttpApiContext.ApplicationStopping).
-        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(aborted, api.ApplicationStopping);
-        var token = streaming.Token;
+        // The watch ends by itself when the host begins to stop (the node ends its streams then).
         using (updates)
         {
             var ndjson = NdjsonWriter.StartResponse(context.Response, api.ActiveStreams);
@@ -46,20 +44,18 @@ internal static class UpdatesEndpoints
                 try
                 {
                     // Headers go out at once so a client knows the watch is in place before the first change.
-                    await ndjson.FlushAsync(token).ConfigureAwait(false);
-                    await foreach (var update in updates.ReadAllAsync(token).ConfigureAwait(false))
+                    await ndjson.FlushAsync(aborted).ConfigureAwait(false);
+                    await foreach (var update in updates.ReadAllAsync(aborted).ConfigureAwait(false))
                     {
                         NdjsonEvents.WriteNotify(ndjson.Json, update);
-                        await ndjson.EndEventAsync(flush: true, token).ConfigureAwait(false);
+                        await ndjson.EndEventAsync(flush: true, aborted).ConfigureAwait(false);
                     }
+
+                    Log.StreamEndedForShutdown(api.Logger, context.Request.Method, context.Request.Path);
                 }
                 catch (OperationCanceledException) when (aborted.IsCancellationRequested)
                 {
                     Log.ClientDisconnected(api.Logger, context.Request.Method, context.Request.Path);
-                }
-                catch (OperationCanceledException) when (api.ApplicationStopping.IsCancellationRequested)
-                {
-                    Log.StreamEndedForShutdown(api.Logger, context.Request.Method, context.Request.Path);
                 }
                 catch (TableUpdatesLaggedException ex)
                 {

@@ -46,8 +46,11 @@ public sealed class NodeLifecycleTests : IDisposable
     [Fact]
     public async Task A_node_whose_schema_is_refused_at_open_logs_the_database_closed_after_opened()
     {
-        // The open failed after "Opened database" with nothing after it, as if the file were still held.
-        var schema = _dir.WriteFile("bad.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT NOT NULL);");
+        // The open failed after "Opened database" with nothing after it, as if the file were still held. The schema
+        // is refused only against the database's current one, so the database is opened first.
+        var v1 = _dir.WriteFile("v1/t.sql", "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY, x INTEGER);");
+        await (await CorrosionNode.OpenAsync(new CorrosionOptions { DatabasePath = _dir.Combine("state.db"), SchemaPaths = [v1] })).DisposeAsync();
+        var schema = _dir.WriteFile("v2/t.sql", "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY, x TEXT);");
         using var logs = new ListLoggerProvider();
         var open = () => CorrosionNode.OpenAsync(new CorrosionOptions { DatabasePath = _dir.Combine("state.db"), SchemaPaths = [schema] }, logs);
 
