@@ -20,6 +20,7 @@ internal sealed class SubscriptionFollower(AgentNode node, HttpClient http)
 
     public AgentNode Node => node;
 
+    /// <summary>Streams resumed with <c>?from=</c> after one ended or broke.</summary>
     public int Resumes { get; private set; }
 
     public long Changes => _lastChangeId;
@@ -54,7 +55,15 @@ internal sealed class SubscriptionFollower(AgentNode node, HttpClient http)
                 }
 
                 response.EnsureSuccessStatusCode();
-                _id ??= Guid.Parse(response.Headers.GetValues("corro-query-id").Single());
+                if (_id is null)
+                {
+                    _id = Guid.Parse(response.Headers.GetValues("corro-query-id").Single());
+                }
+                else
+                {
+                    Resumes++;
+                }
+
                 await using var body = await response.Content.ReadAsStreamAsync(stop);
                 using var reader = new StreamReader(body);
                 while (await reader.ReadLineAsync(stop) is { } line)
@@ -71,7 +80,6 @@ internal sealed class SubscriptionFollower(AgentNode node, HttpClient http)
                 // The node went away (killed, restarting); resume when it is back.
             }
 
-            Resumes++;
             try
             {
                 await Task.Delay(200, stop);
