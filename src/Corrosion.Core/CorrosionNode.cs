@@ -424,6 +424,27 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Told by sync that <paramref name="peer"/> holds this node's own actor up to <paramref name="version"/>. When
+    /// that is above the local head (this node lost versions it wrote, e.g. restored from an older backup keeping its
+    /// actor id), the missing versions become gaps for sync to fetch and local writes continue above them.
+    /// </summary>
+    internal async Task ObserveOwnHeadAsync(ActorId peer, long version, CancellationToken cancellationToken = default)
+    {
+        var held = await EnterWriteAsync("own versions", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Store.MarkOwnVersionsMissing(version) is { } before)
+            {
+                Log.OwnVersionsBehindPeer(_logger, peer.ToString(), Store.ActorId.ToString(), version, before);
+            }
+        }
+        finally
+        {
+            ExitWrite(held);
+        }
+    }
+
     /// <summary>Replaces the persisted cluster members (<c>__corro_members</c>): actor id, address, state as JSON.</summary>
     internal async Task SaveMembersAsync(IReadOnlyList<(ActorId Actor, string Address, string State)> members, CancellationToken cancellationToken = default)
     {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Logging;
 
-/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1018).</summary>
+/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1023).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "CreatingTable", Level = LogLevel.Information, Message = "creating table '{Table}'")]
@@ -55,6 +55,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1015, EventName = "SubscriptionClientFellBehind", Level = LogLevel.Warning, Message = "a client of subscription {Id} fell behind ({Capacity} events buffered) and was disconnected")]
     public static partial void SubscriptionClientFellBehind(ILogger logger, Guid id, int capacity);
+
+    [LoggerMessage(EventId = 1022, EventName = "OwnVersionsBehindPeer", Level = LogLevel.Warning, Message = "peer {Peer} holds this node's actor {ActorId} up to version {PeerHead}, above its own head {LocalHead} (restored from an older backup?): fetching the missing versions from peers; local writes continue above it")]
+    public static partial void OwnVersionsBehindPeer(ILogger logger, string peer, string actorId, long peerHead, long localHead);
 
     [LoggerMessage(EventId = 1018, EventName = "WalTruncated", Level = LogLevel.Information, Message = "truncated the write-ahead log ({Megabytes:0.#} MB, over the threshold of {Threshold} MB) in {Seconds:0.###}s")]
     public static partial void WalTruncated(ILogger logger, double megabytes, long threshold, double seconds);
