@@ -5,8 +5,8 @@ namespace Corrosion.Cluster.Tests;
 
 /// <summary>
 /// <c>corrosion restore --self-actor-id</c> of a node's own older backup, with a peer that holds what the node wrote
-/// after the backup: the restored node gets those versions back from the peer, and its next write takes a version
-/// above them, which the peer also takes. Peers used to skip a node's own actor when syncing, so the versions were
+/// after the backup: the restored node gets those versions back from the peer, and its next write, even one sent at
+/// once after it starts, waits for its first sync and takes a version above them, which the peer also takes. Peers used to skip a node's own actor when syncing, so the versions were
 /// lost and the next write reused version 3, which the peer took as already held: the nodes diverged for good.
 /// </summary>
 public sealed class SelfRestoreClusterTests
@@ -60,16 +60,18 @@ public sealed class SelfRestoreClusterTests
             configA = AgentProcesses.WriteConfig(dir, "a", apiA, $"bootstrap = [\"{gossipB}\"]", gossipAddr: "127.0.0.1:0");
             a = CorrosionProcess.Start(dir.Path, "-c", configA, "agent");
             await AgentProcesses.WaitForApiAsync(a);
-            await AgentProcesses.PollAsync(async () => (await QueryAsync(http, apiA, Rows)).SequenceEqual(afterFour), "A to get its versions 3 and 4 back from B");
-            (string.Join('\n', a.Lines) + a.Stderr).Should().Contain("above its own head 2", "A says why its counter moved");
 
+            // At once, before A can have synced: the write waits for A's first sync, which shows B holding 3 and 4.
             (await WriteAsync(http, apiA, "INSERT INTO todos (id, title) VALUES ('k4', 'four')")).Should().Be(5, "versions 3 and 4 are taken");
             string[] afterFive = [.. afterFour, "k4|four"];
+            await AgentProcesses.PollAsync(async () => (await QueryAsync(http, apiA, Rows)).SequenceEqual(afterFive), "A to get its versions 3 and 4 back from B");
+            var log = string.Join('\n', a.Lines) + a.Stderr;
+            log.Should().Contain("local writes wait for the first sync with a peer", "A says why writes wait");
+            log.Should().Contain("above its own head 2", "A says why its counter moved");
             await AgentProcesses.PollAsync(async () => (await QueryAsync(http, apiB, Rows)).SequenceEqual(afterFive), "A's version 5 on B");
             await AgentProcesses.PollAsync(
                 async () => (await QueryAsync(http, apiA, Clocks)).SequenceEqual(await QueryAsync(http, apiB, Clocks)),
                 "the same clock rows on A and B");
-            (await QueryAsync(http, apiA, Rows)).Should().Equal(afterFive);
             (await QueryAsync(http, apiA, "SELECT max(db_version) FROM todos__crsql_clock WHERE site_id = 0")).Should().Equal("5");
 
             (await b.TerminateAsync(Deadline)).Should().Be(0, b.Stderr);

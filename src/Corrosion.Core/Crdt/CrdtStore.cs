@@ -146,6 +146,23 @@ internal sealed class CrdtStore : IDisposable
 
         Bookkeeping.Load(_db);
         DbVersion = Bookkeeping.HeadOf(ActorId);
+        OwnActorCatchUpPending = !_db.Scalar("SELECT value FROM __corro_state WHERE key = ?1", InternalTables.OwnActorCatchUpKey).IsNull;
+    }
+
+    /// <summary>
+    /// Restored keeping its actor id and not yet synced with a peer since: peers may hold later versions of this
+    /// node's actor that it does not know of.
+    /// </summary>
+    public bool OwnActorCatchUpPending { get; private set; }
+
+    /// <summary>Clears <see cref="OwnActorCatchUpPending"/> (a sync state exchange told this node what a peer holds).</summary>
+    public void ClearOwnActorCatchUp()
+    {
+        if (OwnActorCatchUpPending)
+        {
+            _db.Execute("DELETE FROM __corro_state WHERE key = ?1", InternalTables.OwnActorCatchUpKey);
+            OwnActorCatchUpPending = false;
+        }
     }
 
     private void RegisterFunctions()

@@ -104,6 +104,64 @@ public sealed class OwnActorVersionsTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_node_restored_keeping_its_actor_id_holds_local_writes_until_its_first_sync()
+    {
+        var (a, b) = await RestoredAfterPeerSawFourVersionsAsync();
+        await using (b)
+        {
+            await using (a)
+            {
+                a.OwnActorCatchUpPending.Should().BeTrue("the restore kept the actor id");
+                a.HoldWritesUntilOwnActorSynced(TimeSpan.FromMinutes(10));
+
+                var write = a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k4', 'four')"]);
+                write.IsCompleted.Should().BeFalse("it waits for a sync to tell how far peers hold this actor");
+                await a.ObserveOwnHeadAsync(b.ActorId, 4);
+
+                (await write.WaitAsync(TimeSpan.FromSeconds(30))).Version.Should().Be(5);
+                a.OwnActorCatchUpPending.Should().BeFalse();
+            }
+
+            await using var reopened = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+            reopened.OwnActorCatchUpPending.Should().BeFalse("the first sync cleared the mark for good");
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_sync_held_writes_go_ahead_after_the_timeout_and_the_mark_stays()
+    {
+        var (a, b) = await RestoredAfterPeerSawFourVersionsAsync();
+        await using (b)
+        await using (a)
+        {
+            a.HoldWritesUntilOwnActorSynced(TimeSpan.FromMilliseconds(200));
+
+            var write = await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k4', 'four')"]).WaitAsync(TimeSpan.FromSeconds(30));
+
+            write.Version.Should().Be(3, "no peer told it of versions 3 and 4: the window the docs describe");
+            a.OwnActorCatchUpPending.Should().BeTrue("the next start waits again");
+        }
+    }
+
+    [Fact]
+    public async Task Only_a_restore_that_keeps_an_actor_id_marks_the_node()
+    {
+        await using (var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos))
+        {
+            await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k1', 'one')"]);
+            await CorrosionBackup.CreateAsync(a.DatabasePath, _dir.Combine("backups", "a.db"));
+        }
+
+        await CorrosionBackup.RestoreAsync(_dir.Combine("backups", "a.db"), _dir.Combine("a", "state.db"), new RestoreOptions());
+        await using (var fresh = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos))
+        {
+            fresh.OwnActorCatchUpPending.Should().BeFalse("a new actor has no versions anywhere");
+            fresh.HoldWritesUntilOwnActorSynced(TimeSpan.FromMinutes(10));
+            (await fresh.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k2', 'two')"]).WaitAsync(TimeSpan.FromSeconds(30))).Version.Should().Be(1);
+        }
+    }
+
     /// <summary>
     /// Node a writes versions 1-2, is backed up, writes 3-4, which b receives; then a is restored from the backup
     /// keeping its actor id and reopened (head 2).
