@@ -41,6 +41,11 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
     private readonly Lock _streamsGate = new();
     private readonly HashSet<TableUpdateStream> _tableWatches = [];
     private bool _streamsEnded;
+
+    // Set by the cluster layer on a node restored keeping its actor id: local writes wait for it (see
+    // HoldWritesUntilOwnActorSynced). Null when nothing holds them.
+    private TaskCompletionSource? _ownActorSynced;
+    private ITimer? _ownActorSyncTimeout;
     private Task _walMaintenance = Task.CompletedTask;
     private int _disposed;
 
@@ -316,6 +321,11 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             throw new StatementException(0, string.Empty, "at least 1 statement is required");
         }
 
+        if (Volatile.Read(ref _ownActorSynced) is { Task.IsCompleted: false } synced)
+        {
+            await synced.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         using var activity = _tracing.StartTransaction(statements.Count);
         var started = Stopwatch.GetTimestamp();
         try
@@ -516,6 +526,70 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             NodeTracing.Failed(activity, ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Told by sync that <paramref name="peer"/> holds this node's own actor up to <paramref name="version"/>. When
+    /// that is above the local head (this node lost versions it wrote, e.g. restored from an older backup keeping its
+    /// actor id), the missing versions become gaps for sync to fetch and local writes continue above them.
+    /// </summary>
+    internal async Task ObserveOwnHeadAsync(ActorId peer, long version, CancellationToken cancellationToken = default)
+    {
+        var held = await EnterWriteAsync("own versions", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var store = Store;
+            if (store.MarkOwnVersionsMissing(version) is { } before)
+            {
+                Log.OwnVersionsBehindPeer(_logger, peer.ToString(), store.ActorId.ToString(), version, before);
+            }
+
+            if (store.OwnActorCatchUpPending)
+            {
+                store.ClearOwnActorCatchUp();
+                Log.OwnActorSynced(_logger, peer.ToString(), store.ActorId.ToString(), store.DbVersion);
+            }
+
+            Volatile.Read(ref _ownActorSynced)?.TrySetResult();
+        }
+        finally
+        {
+            ExitWrite(held);
+        }
+    }
+
+    /// <summary>Restored keeping its actor id and not synced with a peer since (see <see cref="HoldWritesUntilOwnActorSynced"/>).</summary>
+    internal bool OwnActorCatchUpPending => Store.OwnActorCatchUpPending;
+
+    /// <summary>
+    /// On a node restored keeping its actor id and not synced since, makes local writes wait for the first sync
+    /// exchange with a peer (<see cref="ObserveOwnHeadAsync"/>), which tells the node the highest version peers hold
+    /// of its actor, so that no write takes a number a peer already holds. After <paramref name="timeout"/> without
+    /// one (no peer reachable) writes go ahead, with a warning. Called by the cluster layer as it starts: a node
+    /// without one has no peers to wait for.
+    /// </summary>
+    internal void HoldWritesUntilOwnActorSynced(TimeSpan timeout)
+    {
+        var store = Store;
+        if (!store.OwnActorCatchUpPending || _ownActorSynced is not null)
+        {
+            return;
+        }
+
+        var synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _ownActorSynced, synced);
+        Log.WritesHeldForOwnActorSync(_logger, store.ActorId.ToString(), timeout.TotalSeconds);
+        _ownActorSyncTimeout = _time.CreateTimer(
+            _ =>
+            {
+                if (synced.TrySetResult())
+                {
+                    Log.WritesResumedWithoutSync(_logger, timeout.TotalSeconds);
+                }
+            },
+            null,
+            timeout,
+            Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Replaces the persisted cluster members (<c>__corro_members</c>): actor id, address, state as JSON.</summary>
@@ -769,6 +843,7 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         EndStreams();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _walMaintenance.ConfigureAwait(false);
+        _ownActorSyncTimeout?.Dispose();
 
         // Matchers read through the reader pool: stop them before it closes.
         var subscriptions = Interlocked.Exchange(ref _subscriptions, null);

@@ -129,6 +129,11 @@ public static class CorrosionBackup
                     if (actor is { } chosen)
                     {
                         SiteIdRemapper.MakeLocal(copy, chosen);
+
+                        // Peers may hold versions of this actor written after the backup: until its first sync the
+                        // node would not know their numbers and could reuse them (CorrosionNode holds its writes).
+                        copy.Execute(InternalTables.StateDdl);
+                        copy.Execute("INSERT OR REPLACE INTO __corro_state (key, value) VALUES (?1, 1)", InternalTables.OwnActorCatchUpKey);
                     }
 
                     copy.Execute("COMMIT");

@@ -146,6 +146,23 @@ internal sealed class CrdtStore : IDisposable
 
         Bookkeeping.Load(_db);
         DbVersion = Bookkeeping.HeadOf(ActorId);
+        OwnActorCatchUpPending = !_db.Scalar("SELECT value FROM __corro_state WHERE key = ?1", InternalTables.OwnActorCatchUpKey).IsNull;
+    }
+
+    /// <summary>
+    /// Restored keeping its actor id and not yet synced with a peer since: peers may hold later versions of this
+    /// node's actor that it does not know of.
+    /// </summary>
+    public bool OwnActorCatchUpPending { get; private set; }
+
+    /// <summary>Clears <see cref="OwnActorCatchUpPending"/> (a sync state exchange told this node what a peer holds).</summary>
+    public void ClearOwnActorCatchUp()
+    {
+        if (OwnActorCatchUpPending)
+        {
+            _db.Execute("DELETE FROM __corro_state WHERE key = ?1", InternalTables.OwnActorCatchUpKey);
+            OwnActorCatchUpPending = false;
+        }
     }
 
     private void RegisterFunctions()
@@ -583,13 +600,10 @@ internal sealed class CrdtStore : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 _clock.Observe(changeset.Timestamp);
+                // This node's own actor is applied like any other when it lacks the version (a node restored from
+                // a backup with its actor id gets back what it wrote after the backup): it merges at ordinal 0 with
+                // its origin db_version, as a local write of that version would have. Held versions are skipped.
                 var actor = changeset.ActorId;
-                if (actor == ActorId)
-                {
-                    skipped++;
-                    continue;
-                }
-
                 if (changeset.IsCleared)
                 {
                     if (changeset.LastVersion < changeset.Version || changeset.Version < 1)
@@ -627,6 +641,12 @@ internal sealed class CrdtStore : IDisposable
                 }
                 else
                 {
+                    if (actor == ActorId)
+                    {
+                        // The rest of the version may take a while: the local counter must pass it now.
+                        Bookkeeping.MarkMissing(_db, actor, changeset.Version);
+                    }
+
                     BufferChunk(changeset);
                     buffered++;
                     var partial = Bookkeeping.RecordChunk(_db, actor, changeset.Version, new InclusiveRange(changeset.SeqStart, changeset.SeqEnd), changeset.LastSeq, changeset.Timestamp);
@@ -670,7 +690,40 @@ internal sealed class CrdtStore : IDisposable
             throw;
         }
 
+        // Own versions merged (or known to exist) above the local head: the next local write goes above them.
+        DbVersion = Math.Max(DbVersion, Bookkeeping.HeadOf(ActorId));
         return (new ApplyResult(applied, buffered, skipped, impacted), committed);
+    }
+
+    /// <summary>
+    /// Records that a peer holds this node's own actor up to <paramref name="version"/>, above the local head (this
+    /// node lost them, e.g. restored from an older backup keeping its actor id): they become gaps that sync fetches,
+    /// and the next local write gets a version above them instead of reusing a number peers already hold.
+    /// </summary>
+    /// <returns>The local head before, or null if <paramref name="version"/> was not above it.</returns>
+    public long? MarkOwnVersionsMissing(long version)
+    {
+        var before = Bookkeeping.HeadOf(ActorId);
+        if (version <= before)
+        {
+            return null;
+        }
+
+        BeginWrite();
+        try
+        {
+            Bookkeeping.MarkMissing(_db, ActorId, version);
+            _db.Execute("COMMIT");
+        }
+        catch
+        {
+            RollbackWrite();
+            Bookkeeping.Load(_db);
+            throw;
+        }
+
+        DbVersion = Math.Max(DbVersion, version);
+        return before;
     }
 
     private const long MaxClockValue = 1L << 62;

@@ -82,16 +82,45 @@ internal sealed class VersionBookkeeping
         }
 
         state.Gaps.Remove(versions);
-        if (versions.End > state.Head)
+        RaiseHead(db, actor, state, versions.End);
+        PersistGaps(db, actor, before, state.Gaps.Ranges);
+    }
+
+    /// <summary>
+    /// Records that versions up to <paramref name="version"/> exist without holding them: the ones above the head
+    /// become gaps and the head rises to <paramref name="version"/>, so they are asked for by sync and, for this
+    /// node's own actor, never written again locally (its next local version is above the head).
+    /// </summary>
+    /// <returns>True if the head rose.</returns>
+    public bool MarkMissing(SqliteConnection db, ActorId actor, long version)
+    {
+        var state = Get(actor);
+        if (version <= state.Head)
         {
-            state.Head = versions.End;
+            return false;
+        }
+
+        var before = state.Gaps.Ranges.ToList();
+        state.Gaps.Add(new InclusiveRange(state.Head + 1, version));
+        RaiseHead(db, actor, state, version);
+        PersistGaps(db, actor, before, state.Gaps.Ranges);
+        return true;
+    }
+
+    private static void RaiseHead(SqliteConnection db, ActorId actor, ActorVersions state, long version)
+    {
+        if (version > state.Head)
+        {
+            state.Head = version;
             db.Execute(
                 "INSERT INTO crsql_db_versions (site_id, db_version) VALUES (?1, ?2) " +
                 "ON CONFLICT DO UPDATE SET db_version = excluded.db_version WHERE excluded.db_version > db_version",
-                actor.ToByteArray(), versions.End);
+                actor.ToByteArray(), version);
         }
+    }
 
-        var after = state.Gaps.Ranges;
+    private static void PersistGaps(SqliteConnection db, ActorId actor, List<InclusiveRange> before, IReadOnlyList<InclusiveRange> after)
+    {
         foreach (var removed in before.Except(after))
         {
             db.Execute("DELETE FROM __corro_bookkeeping_gaps WHERE actor_id = ?1 AND start = ?2", actor.ToByteArray(), removed.Start);

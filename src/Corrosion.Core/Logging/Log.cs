@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Corrosion.Logging;
 
-/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1025).</summary>
+/// <summary>Source-generated log messages of Corrosion.Core (EventIds 1000-1999; next free: 1029).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, EventName = "CreatingTable", Level = LogLevel.Information, Message = "creating table '{Table}'")]
@@ -55,6 +55,18 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1015, EventName = "SubscriptionClientFellBehind", Level = LogLevel.Warning, Message = "a client of subscription {Id} fell behind ({Capacity} events buffered) and was disconnected")]
     public static partial void SubscriptionClientFellBehind(ILogger logger, Guid id, int capacity);
+
+    [LoggerMessage(EventId = 1025, EventName = "OwnVersionsBehindPeer", Level = LogLevel.Warning, Message = "peer {Peer} holds this node's actor {ActorId} up to version {PeerHead}, above its own head {LocalHead} (restored from an older backup?): fetching the missing versions from peers; local writes continue above it")]
+    public static partial void OwnVersionsBehindPeer(ILogger logger, string peer, string actorId, long peerHead, long localHead);
+
+    [LoggerMessage(EventId = 1026, EventName = "WritesHeldForOwnActorSync", Level = LogLevel.Warning, Message = "restored keeping actor id {ActorId}: local writes wait for the first sync with a peer (at most {Seconds}s), which tells how far peers hold this actor's versions")]
+    public static partial void WritesHeldForOwnActorSync(ILogger logger, string actorId, double seconds);
+
+    [LoggerMessage(EventId = 1027, EventName = "OwnActorSynced", Level = LogLevel.Information, Message = "synced with peer {Peer} since the restore keeping actor id {ActorId}: local writes continue above version {Version}")]
+    public static partial void OwnActorSynced(ILogger logger, string peer, string actorId, long version);
+
+    [LoggerMessage(EventId = 1028, EventName = "WritesResumedWithoutSync", Level = LogLevel.Warning, Message = "no sync with a peer within {Seconds}s of the restore keeping this node's actor id: local writes go ahead, and may reuse a version number a peer holds if one wrote after the backup")]
+    public static partial void WritesResumedWithoutSync(ILogger logger, double seconds);
 
     [LoggerMessage(EventId = 1018, EventName = "WalTruncated", Level = LogLevel.Information, Message = "truncated the write-ahead log ({Megabytes:0.#} MB, over the threshold of {Threshold} MB) in {Seconds:0.###}s")]
     public static partial void WalTruncated(ILogger logger, double megabytes, long threshold, double seconds);

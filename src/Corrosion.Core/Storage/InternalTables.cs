@@ -6,6 +6,15 @@ internal static class InternalTables
     /// <summary>The layout version we keep in <c>crsql_master</c>: cr-sqlite 0.16.3's (clock tables without <c>ts</c>).</summary>
     public const long CrsqliteVersion = 160300;
 
+    /// <summary>
+    /// The <c>__corro_state</c> key a restore that keeps an actor id sets: peers may hold later versions of that actor,
+    /// so the node holds local writes until its first sync tells it how far they go (see docs/backup-restore.md).
+    /// </summary>
+    public const string OwnActorCatchUpKey = "own_actor_catch_up";
+
+    /// <summary>DDL of <c>__corro_state</c> (also in <see cref="Ddl"/>), for a restore to mark a copy it makes.</summary>
+    public const string StateDdl = "CREATE TABLE IF NOT EXISTS __corro_state (key TEXT NOT NULL PRIMARY KEY, value)";
+
     public static readonly string[] Ddl =
     [
         "CREATE TABLE IF NOT EXISTS crsql_master (key TEXT NOT NULL PRIMARY KEY, value ANY)",
@@ -14,7 +23,7 @@ internal static class InternalTables
         "CREATE TABLE IF NOT EXISTS crsql_db_versions (site_id BLOB NOT NULL PRIMARY KEY, db_version INTEGER NOT NULL) STRICT",
         "CREATE TABLE IF NOT EXISTS crsql_tracked_peers (site_id BLOB NOT NULL, version INTEGER NOT NULL, seq INTEGER DEFAULT 0, " +
         "tag INTEGER, event INTEGER, PRIMARY KEY (site_id, tag, event)) STRICT",
-        "CREATE TABLE IF NOT EXISTS __corro_state (key TEXT NOT NULL PRIMARY KEY, value)",
+        StateDdl,
         "CREATE TABLE IF NOT EXISTS __corro_schema (tbl_name TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, sql TEXT NOT NULL, " +
         "source TEXT NOT NULL, PRIMARY KEY (tbl_name, type, name)) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS __corro_bookkeeping_gaps (actor_id BLOB NOT NULL, start INTEGER NOT NULL, \"end\" INTEGER NOT NULL, " +

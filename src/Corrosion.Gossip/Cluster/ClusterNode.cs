@@ -78,6 +78,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A node restored keeping its actor id waits for its first sync before writing (two of the longest pauses
+        // between sync rounds at most): peers may hold versions of its actor it would otherwise write again.
+        (_node as CorrosionNode)?.HoldWritesUntilOwnActorSynced(_options.MaxSyncBackoff * 2);
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
         _stop = new CancellationTokenSource();
         // One session object serves both directions, so sessions it serves and sessions it starts share what they
@@ -190,5 +193,6 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while these loops were still running: {Loops}; stopping without waiting for them")]
         public static partial void LoopsStillRunningAtStopDeadline(ILogger logger, string loops);
+
     }
 }

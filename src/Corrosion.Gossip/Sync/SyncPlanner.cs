@@ -4,7 +4,8 @@ namespace Corrosion.Gossip.Sync;
 
 /// <summary>
 /// Works out which versions a peer lacks that this node holds, from the two sync states: versions above the peer's
-/// head, versions in the peer's gaps, and versions the peer holds only in part.
+/// head, versions in the peer's gaps, and versions the peer holds only in part. That includes the peer's own actor:
+/// a node restored from an older backup keeping its actor id gets back from peers the versions it wrote after it.
 /// </summary>
 internal static class SyncPlanner
 {
@@ -14,11 +15,6 @@ internal static class SyncPlanner
         var result = new List<(ActorId, long)>();
         foreach (var (actor, head) in local.Heads)
         {
-            if (actor == peer.ActorId)
-            {
-                continue;
-            }
-
             var held = new RangeSetView(head, local.Need.GetValueOrDefault(actor) ?? []);
             var peerHead = peer.Heads.GetValueOrDefault(actor);
             var wanted = new List<InclusiveRange>();

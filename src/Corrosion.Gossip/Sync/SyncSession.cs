@@ -101,6 +101,16 @@ internal sealed partial class SyncSession
     private async Task<SyncResult> ExchangeAsync(IPeerConnection connection, SyncState local, SyncState advertised, SyncState peer, long started, Activity? activity, CancellationToken cancellationToken)
     {
         activity?.SetTag("corrosion.peer.actor_id", peer.ActorId.ToString());
+        var ownHead = peer.Heads.GetValueOrDefault(_node.ActorId);
+        if (_node is CorrosionNode engine && (ownHead > local.Heads.GetValueOrDefault(_node.ActorId) || engine.OwnActorCatchUpPending))
+        {
+            // The peer holds versions of this node's actor that it lacks (restored from an older backup): before
+            // anything else, move the local version counter above them, so no local write reuses their numbers; a
+            // node restored keeping its actor id also lets its held writes go (it now knows this peer's head).
+            // The peer sends the versions in this session (it plans from our state, as for any actor).
+            await engine.ObserveOwnHeadAsync(peer.ActorId, ownHead, cancellationToken).ConfigureAwait(false);
+        }
+
         using var expected = _incoming.Expect(SyncPlanner.VersionsToSend(peer, advertised, _maxVersionsPerSession));
         var send = SendMissingAsync(connection.Transport.Output, local, peer, cancellationToken);
         var receive = ReceiveAsync(connection.Transport.Input, peer.ActorId, cancellationToken);

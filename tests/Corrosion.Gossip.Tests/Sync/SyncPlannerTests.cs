@@ -51,4 +51,19 @@ public sealed class SyncPlannerTests
         SyncPlanner.VersionsToSend(local, peer, limit: 100).Select(p => p.Version).Should().Equal(2, 3, 4, 5, 9, 10, 11, 12);
         SyncPlanner.VersionsToSend(local, peer, limit: 3).Select(p => p.Version).Should().Equal(2, 3, 4);
     }
+
+    /// <summary>
+    /// A node restored from an older backup keeping its actor id lacks versions of its own actor that peers hold: they
+    /// are planned for it like any actor's (they used to be skipped, so it never got them back).
+    /// </summary>
+    [Fact]
+    public void The_peers_own_actor_versions_above_its_head_or_in_its_gaps_are_planned_and_held_ones_are_not()
+    {
+        var local = State(Self, head: 6);
+
+        SyncPlanner.VersionsToSend(local, State(Writer, head: 4), limit: 100).Should().Equal((Writer, 5L), (Writer, 6L));
+        SyncPlanner.VersionsToSend(local, State(Writer, head: 6, need: [new InclusiveRange(3, 4)]), limit: 100).Select(p => p.Version).Should().Equal(3, 4);
+        SyncPlanner.VersionsToSend(local, State(Writer, head: 6), limit: 100).Should().BeEmpty("the peer holds all of them");
+        SyncPlanner.VersionsToSend(local, State(Writer, head: 9), limit: 100).Should().BeEmpty("the peer is ahead of this node");
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Corrosion.Backup;
 using Corrosion.Gossip.Sync;
 using Corrosion.Gossip.Transport.Memory;
 using Corrosion.TestKit;
@@ -96,5 +97,46 @@ public sealed class SyncSessionTests : IDisposable
         client.ChangesetsReceived.Should().Be(2, "B already held the middle piece");
         (await NodeQueries.RowsAsync(b, "SELECT count(*) FROM todos")).Should().Equal("1250");
         (await b.GetSyncStateAsync()).PartialNeed.Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// A node restored from its own older backup keeping its actor id (<c>restore --self-actor-id</c>) gets back from
+    /// a peer the versions it wrote after the backup, whichever side opens the session, and its next write is above
+    /// them, so the peer takes it too. Peers used to skip a node's own actor: the versions were lost and the next
+    /// write reused number 3, which the peer took as held.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_node_restored_keeping_its_actor_id_gets_its_later_versions_back_and_writes_above_them(bool restoredIsClient)
+    {
+        const string Rows = "SELECT id, title FROM todos ORDER BY id";
+        await using var b = await NodeFactory.OpenAsync(_dir, "b", Schemas.Todos);
+        var backup = _dir.Combine("a.backup.db");
+        await using (var original = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos))
+        {
+            await original.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k1', 'one')"]);
+            await original.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k2', 'two')"]);
+            await CorrosionBackup.CreateAsync(original.DatabasePath, backup);
+            await original.ExecuteAsync(["UPDATE todos SET title = 'one again' WHERE id = 'k1'"]);
+            await original.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k3', 'three')"]);
+            await SyncAsync(b, original);
+        }
+
+        await CorrosionBackup.RestoreAsync(backup, _dir.Combine("a", "state.db"), new RestoreOptions { KeepSelfActorId = true });
+        await using var a = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+        (await a.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(2);
+
+        var (client, server) = restoredIsClient ? await SyncAsync(a, b) : await SyncAsync(b, a);
+
+        (restoredIsClient ? client : server).ChangesetsReceived.Should().Be(2, "versions 3 and 4 of its own actor");
+        (await NodeQueries.RowsAsync(a, Rows)).Should().Equal("k1|one again", "k2|two", "k3|three");
+        (await a.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(4);
+        (await a.ExecuteAsync(["INSERT INTO todos (id, title) VALUES ('k4', 'four')"])).Version.Should().Be(5);
+
+        await SyncAsync(b, a);
+
+        (await NodeQueries.RowsAsync(b, Rows)).Should().Equal("k1|one again", "k2|two", "k3|three", "k4|four");
+        (await b.GetSyncStateAsync()).Heads[a.ActorId].Should().Be(5);
     }
 }
