@@ -87,6 +87,33 @@ public sealed class SelfRestoreClusterTests
         }
     }
 
+    [Fact]
+    public async Task A_node_with_no_bootstrap_restored_keeping_its_actor_id_does_not_hold_writes_for_a_sync_that_cannot_come()
+    {
+        using var dir = new TempDir();
+        using var http = new HttpClient { Timeout = Deadline };
+        dir.Write("a/schema/todo.sql", AgentProcesses.TodoSchema);
+        var api = AgentProcesses.FreePort();
+        var config = AgentProcesses.WriteConfig(dir, "a", api, gossipAddr: "127.0.0.1:0");
+        var backup = dir.Combine("a.backup.db");
+        await using (var a = CorrosionProcess.Start(dir.Path, "-c", config, "agent"))
+        {
+            await AgentProcesses.WaitForApiAsync(a);
+            (await WriteAsync(http, api, "INSERT INTO todos (id, title) VALUES ('k1', 'one')")).Should().Be(1);
+            (await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "backup", backup)).ExitCode.Should().Be(0);
+            (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
+        }
+
+        var restored = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "restore", backup, "--self-actor-id");
+        restored.ExitCode.Should().Be(0, restored.Err);
+        await using var again = CorrosionProcess.Start(dir.Path, "-c", config, "agent");
+        await AgentProcesses.WaitForApiAsync(again);
+        await again.WaitForLineAsync("gossip.bootstrap is empty: local writes are not held", Deadline);
+        (await WriteAsync(http, api, "INSERT INTO todos (id, title) VALUES ('k2', 'two')")).Should().Be(2);
+        (string.Join('\n', again.Lines) + again.Stderr).Should().NotContain("local writes wait for the first sync");
+        (await again.TerminateAsync(Deadline)).Should().Be(0, again.Stderr);
+    }
+
     /// <summary>Runs one statement on <paramref name="apiPort"/> and returns the version it committed.</summary>
     private static async Task<long> WriteAsync(HttpClient http, int apiPort, string sql)
     {

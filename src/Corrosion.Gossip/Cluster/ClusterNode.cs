@@ -79,8 +79,21 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // A node restored keeping its actor id waits for its first sync before writing (two of the longest pauses
-        // between sync rounds at most): peers may hold versions of its actor it would otherwise write again.
-        (_node as CorrosionNode)?.HoldWritesUntilOwnActorSynced(_options.MaxSyncBackoff * 2);
+        // between sync rounds at most): peers may hold versions of its actor it would otherwise write again. A node
+        // with no bootstrap has no one to ask (a restore clears the member list), so it would only wait out the
+        // timeout on every start: its counter still moves on at its first sync with a peer that finds it.
+        if (_node is CorrosionNode engine && engine.OwnActorCatchUpPending)
+        {
+            if (_options.Bootstrap.Count > 0 || _options.Swim.Bootstrap.Count > 0)
+            {
+                engine.HoldWritesUntilOwnActorSynced(_options.MaxSyncBackoff * 2);
+            }
+            else
+            {
+                Log.WritesNotHeldWithoutBootstrap(_logger);
+            }
+        }
+
         await _membership.StartAsync(cancellationToken).ConfigureAwait(false);
         _stop = new CancellationTokenSource();
         // One session object serves both directions, so sessions it serves and sessions it starts share what they
@@ -194,5 +207,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while these loops were still running: {Loops}; stopping without waiting for them")]
         public static partial void LoopsStillRunningAtStopDeadline(ILogger logger, string loops);
 
+        [LoggerMessage(EventId = 2405, EventName = "WritesNotHeldWithoutBootstrap", Level = LogLevel.Warning, Message = "restored keeping this node's actor id, but gossip.bootstrap is empty: local writes are not held for a first sync; a peer that finds this node moves its version counter on at their first sync")]
+        public static partial void WritesNotHeldWithoutBootstrap(ILogger logger);
     }
 }
