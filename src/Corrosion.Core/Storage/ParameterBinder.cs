@@ -33,6 +33,12 @@ internal static class ParameterBinder
         }
 
         var parameters = statement.Parameters;
+        if (parameters.Count == 0 && expected > 0 && prepared.ParameterName(1) is { } firstName)
+        {
+            // Named placeholders and no values at all: name the first one rather than counting.
+            throw new ArgumentException($"no value given for parameter '{firstName}'");
+        }
+
         if (parameters.Count != expected)
         {
             // Too few is refused too (as rusqlite does for the original): SQLite would bind NULL to the rest,

@@ -46,4 +46,13 @@ public sealed class ParameterCountTests : IDisposable
 
         (await query.Should().ThrowAsync<StatementException>()).Which.Reason.Should().Be("the statement takes 1 parameter(s) but 0 were given");
     }
+    [Fact]
+    public async Task A_named_placeholder_without_any_values_is_named()
+    {
+        await using var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos);
+
+        var write = () => node.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES (:id, :title)", new Dictionary<string, SqlValue>())]);
+
+        (await write.Should().ThrowAsync<StatementException>()).Which.Reason.Should().Be("no value given for parameter ':id'");
+    }
 }
