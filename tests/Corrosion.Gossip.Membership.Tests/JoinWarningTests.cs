@@ -18,6 +18,8 @@ public sealed class JoinWarningTests
         await cluster.RunUntilAsync(() => logs.Messages(2519, LogLevel.Warning).Any(), TimeSpan.FromSeconds(60), "a warning that nobody answers");
         var warning = logs.Messages(2519, LogLevel.Warning).First();
         warning.Should().Contain(nobody.ToString()).And.Contain("gossip.bootstrap");
+        warning.Should().Contain($"at the address it advertises, {lonely.Membership.Self.Address} (gossip.external_addr, else gossip.addr)",
+            "peers that cannot reach the advertised address never answer either (a wrong gossip.external_addr)");
         lonely.Membership.IsJoined.Should().BeFalse();
 
         // Once a peer answers, the warnings stop.

@@ -1,6 +1,9 @@
 namespace Corrosion.Storage;
 
-/// <summary>Binds a <see cref="Statement"/>'s positional or named parameters to a prepared statement.</summary>
+/// <summary>
+/// Binds a <see cref="Statement"/>'s positional or named parameters to a prepared statement. Positional parameters
+/// must match the statement's placeholders in number; every named placeholder needs a value.
+/// </summary>
 internal static class ParameterBinder
 {
     /// <param name="prepared">The prepared statement.</param>
@@ -30,8 +33,16 @@ internal static class ParameterBinder
         }
 
         var parameters = statement.Parameters;
-        if (parameters.Count > expected)
+        if (parameters.Count == 0 && expected > 0 && prepared.ParameterName(1) is { } firstName)
         {
+            // Named placeholders and no values at all: name the first one rather than counting.
+            throw new ArgumentException($"no value given for parameter '{firstName}'");
+        }
+
+        if (parameters.Count != expected)
+        {
+            // Too few is refused too (as rusqlite does for the original): SQLite would bind NULL to the rest,
+            // silently writing NULL where the caller forgot a value.
             throw new ArgumentException($"the statement takes {expected} parameter(s) but {parameters.Count} were given");
         }
 

@@ -63,6 +63,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 2518, EventName = "StopWaitAbandoned", Level = LogLevel.Information, Message = "stopped waiting for the graceful leave: the caller's stop deadline passed; the leave goes on until it is sent or LeaveTimeout passes")]
     public static partial void StopWaitAbandoned(ILogger logger);
 
-    [LoggerMessage(EventId = 2519, EventName = "NoAnswerFromJoinTargets", Level = LogLevel.Warning, Message = "no answer yet to {Count} announces over {Elapsed} from the join targets {Targets}; still trying. Check gossip.bootstrap, that those peers run and are reachable, and with TLS that their certificates and this node's chain to the same gossip.tls.ca_file")]
-    public static partial void NoAnswerFromJoinTargets(ILogger logger, int count, string targets, TimeSpan elapsed);
+    [LoggerMessage(EventId = 2519, EventName = "NoAnswerFromJoinTargets", Level = LogLevel.Warning, Message = "no answer yet to {Count} announces over {Elapsed} from the join targets {Targets}; still trying. Check gossip.bootstrap, that those peers run and are reachable, that they can reach this node at the address it advertises, {Advertised} (gossip.external_addr, else gossip.addr), and with TLS that their certificates and this node's chain to the same gossip.tls.ca_file")]
+    public static partial void NoAnswerFromJoinTargets(ILogger logger, int count, string targets, TimeSpan elapsed, EndPoint advertised);
 }

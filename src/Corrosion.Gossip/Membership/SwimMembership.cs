@@ -551,7 +551,7 @@ internal sealed class SwimMembership : IHostedService, IAsyncDisposable
             _unansweredAnnounces++;
             if (targets.Count > 0 && (_unansweredAnnounces == NoAnswerWarnAfter || (_unansweredAnnounces > NoAnswerWarnAfter && (_unansweredAnnounces - NoAnswerWarnAfter) % NoAnswerWarnEvery == 0)))
             {
-                Log.NoAnswerFromJoinTargets(_logger, _unansweredAnnounces - 1, string.Join(", ", targets), _time.GetUtcNow() - _joinStartedAt);
+                Log.NoAnswerFromJoinTargets(_logger, _unansweredAnnounces - 1, string.Join(", ", targets), _time.GetUtcNow() - _joinStartedAt, Self.Address);
             }
         }
         else

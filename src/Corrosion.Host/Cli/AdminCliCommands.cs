@@ -38,7 +38,7 @@ internal static class AdminCliCommands
 
     public static Command Locks(CliContext context)
     {
-        var top = new Option<int>("--top") { Description = "Show at most this many (the holder first, then the longest waiting)", DefaultValueFactory = _ => 10 };
+        var top = CliValues.Count("--top", "Show at most this many (the holder first, then the longest waiting)", 10);
         var command = new Command("locks", "Show who holds the node's writer and who waits for it, and for how long (as JSON, one a line)") { top };
         command.SetAction((result, ct) => RunAsync(context, result, "locks", AdminCommands.Locks, (console, ok) =>
         {

@@ -10,9 +10,10 @@ internal static class ExecCommand
     public static Command Create(CliContext context)
     {
         var query = new Argument<string>("QUERY") { Description = "The SQL statement" };
+        CliValues.RefuseOptionLikeValues(query);
         var param = new Option<string[]>("--param") { Description = "A positional parameter (sent as a string); repeat for more", HelpName = "PARAM" };
         var timer = new Option<bool>("--timer") { Description = "Print how long the statement took" };
-        var timeout = new Option<ulong?>("--timeout") { Description = "Server-side timeout in seconds", HelpName = "SECONDS" };
+        var timeout = CliValues.Seconds("--timeout", "Server-side timeout in seconds");
         var command = new Command("exec", "Execute a SQL statement that mutates the state of Corrosion") { query, param, timer, timeout };
         command.SetAction((result, cancellationToken) => RunAsync(
             context, result, result.GetValue(query)!, result.GetValue(param) ?? [], result.GetValue(timer), result.GetValue(timeout), cancellationToken));

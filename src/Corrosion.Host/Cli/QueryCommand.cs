@@ -12,9 +12,10 @@ internal static class QueryCommand
     public static Command Create(CliContext context)
     {
         var query = new Argument<string>("QUERY") { Description = "The SQL query" };
+        CliValues.RefuseOptionLikeValues(query);
         var columns = new Option<bool>("--columns") { Description = "Print the column names first" };
         var timer = new Option<bool>("--timer") { Description = "Print how long the query took" };
-        var timeout = new Option<ulong?>("--timeout") { Description = "Server-side timeout in seconds", HelpName = "SECONDS" };
+        var timeout = CliValues.Seconds("--timeout", "Server-side timeout in seconds");
         var param = new Option<string[]>("--param") { Description = "A positional parameter (sent as a string); repeat for more", HelpName = "PARAM" };
         var command = new Command("query", "Query data from Corrosion w/ a SQL statement") { query, columns, timer, timeout, param };
         command.SetAction((result, cancellationToken) => RunAsync(

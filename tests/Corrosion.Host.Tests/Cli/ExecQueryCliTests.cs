@@ -234,4 +234,61 @@ public sealed class ExecQueryCliTests
         noAddr.Err.Should().Contain("required section [api] is missing");
         api.Requests.Should().HaveCount(1);
     }
+    [Theory]
+    [InlineData("exec", "--timeout", "abc", "--timeout: 'abc' is not a whole number of seconds (0 or more)")]
+    [InlineData("query", "--timeout", "-1", "--timeout: '-1' is not a whole number of seconds (0 or more)")]
+    [InlineData("query", "--timeout", "1.5", "--timeout: '1.5' is not a whole number of seconds (0 or more)")]
+    public async Task A_bad_timeout_names_the_option_and_sends_nothing(string command, string option, string value, string expected)
+    {
+        using var dir = new TempDir();
+        await using var api = await StubApi.StartAsync((ctx, _) => StubApi.Json(ctx, 200, """{"results":[],"time":0}"""));
+
+        var result = await CliRunner.RunAsync(dir, "--api-addr", api.Address, command, option, value, "SELECT 1");
+
+        result.ExitCode.Should().Be(1);
+        result.Err.Should().Contain(expected).And.NotContain("System.", "the error names the option, not a .NET type");
+        api.Requests.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("query", "--colums")]
+    [InlineData("exec", "--bogus")]
+    [InlineData("query", "-x")]
+    public async Task An_unknown_option_is_named_instead_of_being_sent_as_the_sql(string command, string option)
+    {
+        using var dir = new TempDir();
+        await using var api = await StubApi.StartAsync((ctx, _) => StubApi.Json(ctx, 200, """{"results":[],"time":0}"""));
+
+        var result = await CliRunner.RunAsync(dir, "--api-addr", api.Address, command, option, "SELECT 1");
+        var alone = await CliRunner.RunAsync(dir, "--api-addr", api.Address, command, option);
+
+        result.ExitCode.Should().Be(1);
+        result.Err.Should().Contain($"unknown option '{option}'");
+        alone.ExitCode.Should().Be(1);
+        alone.Err.Should().Contain($"unknown option '{option}'");
+        api.Requests.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Sql_that_starts_with_a_comment_is_still_sent()
+    {
+        using var dir = new TempDir();
+        await using var api = await StubApi.StartAsync((ctx, _) => StubApi.Json(ctx, 200, """{"results":[{"rows_affected":0,"time":0}],"time":0}"""));
+
+        var result = await CliRunner.RunAsync(dir, "--api-addr", api.Address, "exec", "-- tidy up\nDELETE FROM todos");
+
+        result.ExitCode.Should().Be(0);
+        api.Requests.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_bad_locks_top_names_the_option()
+    {
+        using var dir = new TempDir();
+
+        var result = await CliRunner.RunAsync(dir, "--admin-path", dir.Combine("none.sock"), "locks", "--top", "x");
+
+        result.ExitCode.Should().Be(1);
+        result.Err.Should().Contain("--top: 'x' is not a whole number (0 or more)").And.NotContain("System.");
+    }
 }
