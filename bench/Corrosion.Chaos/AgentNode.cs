@@ -47,17 +47,7 @@ internal sealed class AgentNode : IAsyncDisposable
     public void Configure(IEnumerable<AgentNode> peers, string? pki)
     {
         var bootstrap = string.Join(", ", peers.Where(p => p != this).Select(p => $"\"{p.GossipAddress}\""));
-        var gossip = pki is null
-            ? "plaintext = true"
-            : $"""
-                [gossip.tls]
-                cert_file = "{Path.Combine(pki, "server_cert.pem")}"
-                key_file = "{Path.Combine(pki, "server_key.pem")}"
-                ca_file = "{Path.Combine(pki, "ca_cert.pem")}"
-                [gossip.tls.client]
-                cert_file = "{Path.Combine(pki, "client_cert.pem")}"
-                key_file = "{Path.Combine(pki, "client_key.pem")}"
-                """;
+        var gossip = pki is null ? "plaintext = true" : AgentProcesses.MutualTlsSections(pki);
         _dir.Write($"{Name}/config.toml", $"""
             [db]
             path = "{_dir.Combine(Name, "state.db")}"

@@ -35,7 +35,7 @@ internal sealed class ChaosRun(ChaosOptions options)
                 _nodes.Add(new AgentNode(dir, $"n{i}", Workload.Schema));
             }
 
-            var pki = options.Tls ? await GeneratePkiAsync(dir) : null;
+            var pki = options.Tls ? await AgentProcesses.GeneratePkiAsync(dir, "pki") : null;
             foreach (var node in _nodes)
             {
                 node.Configure(_nodes, pki);
@@ -92,24 +92,6 @@ internal sealed class ChaosRun(ChaosOptions options)
                 dir.Dispose();
             }
         }
-    }
-
-    /// <summary>A CA, a server certificate for 127.0.0.1 and a client certificate, as docs/transport.md shows.</summary>
-    private static async Task<string> GeneratePkiAsync(TempDir dir)
-    {
-        var pki = dir.Combine("pki");
-        string[] ca = ["--ca-key", Path.Combine(pki, "ca_key.pem"), "--ca-cert", Path.Combine(pki, "ca_cert.pem"), "--output-path", pki];
-        string[][] commands = [["tls", "ca", "generate", "--output-path", pki], ["tls", "server", "generate", "127.0.0.1", .. ca], ["tls", "client", "generate", .. ca]];
-        foreach (var command in commands)
-        {
-            var (exit, _, error) = await CorrosionProcess.RunAsync(dir.Path, TimeSpan.FromMinutes(1), command);
-            if (exit != 0)
-            {
-                throw new InvalidOperationException($"corrosion {string.Join(' ', command)} failed: {error}");
-            }
-        }
-
-        return pki;
     }
 
     private async Task WriteAsync(HttpClient http, Workload workload, CancellationToken stop)

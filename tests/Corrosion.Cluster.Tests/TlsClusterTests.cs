@@ -12,7 +12,7 @@ public sealed class TlsClusterTests
     public async Task Two_agents_replicate_over_mutual_tls_with_generated_certificates()
     {
         using var dir = new TempDir();
-        var pki = await GeneratePkiAsync(dir, "pki");
+        var pki = await AgentProcesses.GeneratePkiAsync(dir, "pki");
         string Config(string node, string bootstrap) => WriteConfig(dir, node, pki, bootstrap);
 
         var configA = Config("a", string.Empty);
@@ -40,8 +40,8 @@ public sealed class TlsClusterTests
     public async Task A_node_with_a_certificate_from_another_ca_is_refused_says_why_and_does_not_disturb_the_cluster()
     {
         using var dir = new TempDir();
-        var cluster = await GeneratePkiAsync(dir, "pki");
-        var foreign = await GeneratePkiAsync(dir, "foreign");
+        var cluster = await AgentProcesses.GeneratePkiAsync(dir, "pki");
+        var foreign = await AgentProcesses.GeneratePkiAsync(dir, "foreign");
         string Config(string node, string pki, string bootstrap) => WriteConfig(dir, node, pki, bootstrap);
 
         var configA = Config("a", cluster, string.Empty);
@@ -82,16 +82,6 @@ public sealed class TlsClusterTests
     }
 
     /// <summary>A CA with a server certificate for 127.0.0.1 and a client certificate, made by `corrosion tls`.</summary>
-    private static async Task<string> GeneratePkiAsync(TempDir dir, string name)
-    {
-        var pki = dir.Combine(name);
-        (await CorrosionProcess.RunAsync(dir.Path, Deadline, "tls", "ca", "generate", "--output-path", pki)).ExitCode.Should().Be(0);
-        var ca = new[] { "--ca-key", Path.Combine(pki, "ca_key.pem"), "--ca-cert", Path.Combine(pki, "ca_cert.pem"), "--output-path", pki };
-        (await CorrosionProcess.RunAsync(dir.Path, Deadline, ["tls", "server", "generate", "127.0.0.1", .. ca])).ExitCode.Should().Be(0);
-        (await CorrosionProcess.RunAsync(dir.Path, Deadline, ["tls", "client", "generate", .. ca])).ExitCode.Should().Be(0);
-        return pki;
-    }
-
     /// <summary>A node's config with mutual TLS from <paramref name="pki"/>; returns its path.</summary>
     private static string WriteConfig(TempDir dir, string node, string pki, string bootstrap)
     {
@@ -103,13 +93,7 @@ public sealed class TlsClusterTests
             [gossip]
             addr = "127.0.0.1:0"
             {bootstrap}
-            [gossip.tls]
-            cert_file = "{Path.Combine(pki, "server_cert.pem")}"
-            key_file = "{Path.Combine(pki, "server_key.pem")}"
-            ca_file = "{Path.Combine(pki, "ca_cert.pem")}"
-            [gossip.tls.client]
-            cert_file = "{Path.Combine(pki, "client_cert.pem")}"
-            key_file = "{Path.Combine(pki, "client_key.pem")}"
+            {AgentProcesses.MutualTlsSections(pki)}
             [api]
             addr = "127.0.0.1:{AgentProcesses.FreePort()}"
             [admin]

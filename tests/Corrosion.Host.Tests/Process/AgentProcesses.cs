@@ -50,6 +50,38 @@ internal static class AgentProcesses
             path = "{dir.Combine(node, "admin.sock")}"
             """);
 
+    /// <summary>
+    /// Makes a CA, a server certificate for 127.0.0.1 and a client certificate with <c>corrosion tls</c> in
+    /// <c>&lt;dir&gt;/&lt;name&gt;</c>, and returns that directory.
+    /// </summary>
+    public static async Task<string> GeneratePkiAsync(TempDir dir, string name)
+    {
+        var pki = dir.Combine(name);
+        string[] ca = ["--ca-key", Path.Combine(pki, "ca_key.pem"), "--ca-cert", Path.Combine(pki, "ca_cert.pem"), "--output-path", pki];
+        string[][] commands = [["tls", "ca", "generate", "--output-path", pki], ["tls", "server", "generate", "127.0.0.1", .. ca], ["tls", "client", "generate", .. ca]];
+        foreach (var command in commands)
+        {
+            var (exit, _, error) = await CorrosionProcess.RunAsync(dir.Path, Deadline, command);
+            if (exit != 0)
+            {
+                throw new InvalidOperationException($"corrosion {string.Join(' ', command)} exited with {exit}: {error}");
+            }
+        }
+
+        return pki;
+    }
+
+    /// <summary>The <c>[gossip.tls]</c> and <c>[gossip.tls.client]</c> sections for mutual TLS with <see cref="GeneratePkiAsync"/>'s files.</summary>
+    public static string MutualTlsSections(string pki) => $"""
+        [gossip.tls]
+        cert_file = "{Path.Combine(pki, "server_cert.pem")}"
+        key_file = "{Path.Combine(pki, "server_key.pem")}"
+        ca_file = "{Path.Combine(pki, "ca_cert.pem")}"
+        [gossip.tls.client]
+        cert_file = "{Path.Combine(pki, "client_cert.pem")}"
+        key_file = "{Path.Combine(pki, "client_key.pem")}"
+        """;
+
     /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds, or fails after <see cref="Deadline"/>.</summary>
     public static async Task PollAsync(Func<Task<bool>> condition, string what)
     {
