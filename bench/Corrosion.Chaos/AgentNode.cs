@@ -48,19 +48,7 @@ internal sealed class AgentNode : IAsyncDisposable
     {
         var bootstrap = string.Join(", ", peers.Where(p => p != this).Select(p => $"\"{p.GossipAddress}\""));
         var gossip = pki is null ? "plaintext = true" : AgentProcesses.MutualTlsSections(pki);
-        _dir.Write($"{Name}/config.toml", $"""
-            [db]
-            path = "{_dir.Combine(Name, "state.db")}"
-            schema_paths = ["{_dir.Combine(Name, "schema")}"]
-            [api]
-            addr = "127.0.0.1:{ApiPort}"
-            [admin]
-            path = "{_dir.Combine(Name, "admin.sock")}"
-            [gossip]
-            addr = "{GossipAddress}"
-            bootstrap = [{bootstrap}]
-            {gossip}
-            """);
+        AgentProcesses.WriteConfig(_dir, Name, ApiPort, $"bootstrap = [{bootstrap}]", GossipAddress, gossip);
     }
 
     public async Task StartAsync()

@@ -81,23 +81,10 @@ public sealed class TlsClusterTests
         (await a.TerminateAsync(Deadline)).Should().Be(0, a.Stderr);
     }
 
-    /// <summary>A CA with a server certificate for 127.0.0.1 and a client certificate, made by `corrosion tls`.</summary>
     /// <summary>A node's config with mutual TLS from <paramref name="pki"/>; returns its path.</summary>
     private static string WriteConfig(TempDir dir, string node, string pki, string bootstrap)
     {
         dir.Write($"{node}/schema/todo.sql", AgentProcesses.TodoSchema);
-        return dir.Write($"{node}/config.toml", $"""
-            [db]
-            path = "{dir.Combine(node, "state.db")}"
-            schema_paths = ["{dir.Combine(node, "schema")}"]
-            [gossip]
-            addr = "127.0.0.1:0"
-            {bootstrap}
-            {AgentProcesses.MutualTlsSections(pki)}
-            [api]
-            addr = "127.0.0.1:{AgentProcesses.FreePort()}"
-            [admin]
-            path = "{dir.Combine(node, "admin.sock")}"
-            """);
+        return AgentProcesses.WriteConfig(dir, node, AgentProcesses.FreePort(), bootstrap, "127.0.0.1:0", AgentProcesses.MutualTlsSections(pki));
     }
 }

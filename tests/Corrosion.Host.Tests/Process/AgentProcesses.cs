@@ -31,11 +31,12 @@ internal static class AgentProcesses
     }
 
     /// <summary>
-    /// Writes <c>&lt;node&gt;/config.toml</c> for a plaintext agent whose data, schema (<c>&lt;node&gt;/schema</c>) and
-    /// admin socket live under <paramref name="dir"/>, and returns its path.
+    /// Writes <c>&lt;node&gt;/config.toml</c> for an agent whose data, schema (<c>&lt;node&gt;/schema</c>) and admin socket
+    /// live under <paramref name="dir"/>, and returns its path.
     /// </summary>
     /// <param name="bootstrap">A whole <c>bootstrap = [...]</c> line, or empty.</param>
-    public static string WriteConfig(TempDir dir, string node, int apiPort, string bootstrap = "", string gossipAddr = "[::1]:0") =>
+    /// <param name="gossipSecurity">What secures gossip: plaintext, or e.g. <see cref="MutualTlsSections"/>.</param>
+    public static string WriteConfig(TempDir dir, string node, int apiPort, string bootstrap = "", string gossipAddr = "[::1]:0", string gossipSecurity = "plaintext = true") =>
         dir.Write($"{node}/config.toml", $"""
             [db]
             path = "{dir.Combine(node, "state.db")}"
@@ -43,7 +44,7 @@ internal static class AgentProcesses
             [gossip]
             addr = "{gossipAddr}"
             {bootstrap}
-            plaintext = true
+            {gossipSecurity}
             [api]
             addr = "127.0.0.1:{apiPort}"
             [admin]
