@@ -543,6 +543,34 @@ public sealed class TlsTransportTests(TestPki pki) : IClassFixture<TestPki>
         await serving;
     }
 
+    [Fact]
+    public async Task A_peer_that_hangs_up_during_the_handshake_is_logged_as_gone_not_as_a_refusal()
+    {
+        using var deadline = Deadline();
+        using var logs = new ListLoggerProvider();
+        await using var server = Tls(pki.Cluster.Tls(), logs: logs);
+        await using var client = Tls(pki.Cluster.Tls());
+        var serving = ServeEchoAsync(server, deadline.Token);
+
+        // What a peer killed mid-handshake looks like: the connection opens, then closes with nothing sent.
+        using (var gone = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await gone.ConnectAsync(server.LocalEndPoint, deadline.Token);
+            gone.Shutdown(SocketShutdown.Both);
+        }
+
+        await Eventually.UntilAsync(() => server.FailedHandshakes == 1, TimeSpan.FromSeconds(10), "the abandoned handshake to be counted");
+        await Eventually.UntilAsync(
+            () => logs.Entries.Any(e => e.EventId.Id == 2016 && e.Level == Microsoft.Extensions.Logging.LogLevel.Information),
+            TimeSpan.FromSeconds(10),
+            "the abandoned handshake to be logged as information");
+        logs.Entries.Should().NotContain(e => e.EventId.Id == 2001, "nothing was refused");
+
+        (await TryEchoAsync(client, server, deadline.Token)).Should().Be("hello over tls");
+        await server.DisposeAsync();
+        await serving;
+    }
+
     /// <summary>
     /// An OpenSSL server sends TLS 1.3 session tickets right after every handshake (AllowTlsResume = false does not stop
     /// them), so the client's read loop processes them while its send loop writes and half-closes. Before the TLS work of the

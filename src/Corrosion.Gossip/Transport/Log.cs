@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2001, EventName = "TlsHandshakeFailed", Level = LogLevel.Warning, Message = "TLS handshake with {RemoteEndPoint} failed; connection refused: {Reason}")]
     public static partial void TlsHandshakeFailed(ILogger logger, EndPoint? remoteEndPoint, string reason, Exception? exception);
 
+    [LoggerMessage(EventId = 2016, EventName = "TlsHandshakeAbandoned", Level = LogLevel.Information, Message = "{RemoteEndPoint} went away during the TLS handshake: {Reason}")]
+    public static partial void TlsHandshakeAbandoned(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
     [LoggerMessage(EventId = 2002, EventName = "DatagramDropped", Level = LogLevel.Debug, Message = "Dropped datagram from {RemoteEndPoint}: {Reason}")]
     public static partial void DatagramDropped(ILogger logger, EndPoint remoteEndPoint, string reason);
 

@@ -467,9 +467,18 @@ internal sealed class TcpUdpPeerTransport : IPeerTransport
                 if (!stopping.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref _failedHandshakes);
-                    // This node's reason for refusing the peer's certificate says it all; the exception would only add
-                    // "rejected by the provided RemoteCertificateValidationCallback" and a stack trace.
-                    Log.TlsHandshakeFailed(_logger, remote, check.Rejection ?? e.Message, check.Rejection is null ? e : null);
+                    if (check.Rejection is null && e is IOException)
+                    {
+                        // The peer closed or reset the connection mid-handshake (it crashed or gave up): nothing was
+                        // refused, and a node whose peers restart would otherwise log a warning with a stack each time.
+                        Log.TlsHandshakeAbandoned(_logger, remote, e.Message);
+                    }
+                    else
+                    {
+                        // This node's reason for refusing the peer's certificate says it all; the exception would only
+                        // add "rejected by the provided RemoteCertificateValidationCallback" and a stack trace.
+                        Log.TlsHandshakeFailed(_logger, remote, check.Rejection ?? e.Message, check.Rejection is null ? e : null);
+                    }
                 }
 
                 return;
