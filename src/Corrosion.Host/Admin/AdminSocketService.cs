@@ -101,12 +101,12 @@ internal sealed class AdminSocketService : BackgroundService
             // never deleted. (.NET does not tell socket files from regular ones, so size is the safe tell.)
             if (new FileInfo(path).Length > 0)
             {
-                throw new InvalidOperationException($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
+                throw new AdminSocketUnavailableException($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
             }
 
             if (await IsListeningAsync(path, cancellationToken))
             {
-                throw new InvalidOperationException($"another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path");
+                throw new AdminSocketUnavailableException($"another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path");
             }
 
             File.Delete(path);
@@ -128,7 +128,7 @@ internal sealed class AdminSocketService : BackgroundService
         catch (SocketException ex)
         {
             socket.Dispose();
-            throw new InvalidOperationException($"cannot listen on the admin socket {path}: {ex.Message}", ex);
+            throw new AdminSocketUnavailableException($"cannot listen on the admin socket {path}: {ex.Message}", ex);
         }
     }
 
