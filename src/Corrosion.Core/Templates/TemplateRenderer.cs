@@ -89,7 +89,7 @@ public sealed class TemplateRenderer
         {
             var template = await LoadAsync(cancellationToken).ConfigureAwait(false);
             var output = await template.RenderAsync(recording, _options.Render, cancellationToken).ConfigureAwait(false);
-            await WriteAtomicallyAsync(_options.DestinationPath, output, cancellationToken).ConfigureAwait(false);
+            await WriteOutputAsync(output, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _lastError, null);
             Interlocked.Increment(ref _renderCount);
             Log.TemplateRendered(_logger, _options.SourcePath, _options.DestinationPath, _time.GetElapsedTime(started).TotalMilliseconds);
@@ -102,7 +102,7 @@ public sealed class TemplateRenderer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Reading the template or writing the output failed; report it like a template error (position 0:0).
+            // Any other I/O failure: reported like a template error, without a position.
             var error = new TemplateException(_options.SourcePath, 0, 0, ex.Message, ex);
             LogRenderFailed(ex.Message);
             Volatile.Write(ref _lastError, error);
@@ -129,7 +129,16 @@ public sealed class TemplateRenderer
     {
         // Stamp before reading: an edit made while reading or rendering shows up as a change afterwards.
         _sourceStamp = SourceStamp();
-        var text = await File.ReadAllTextAsync(_options.SourcePath, cancellationToken).ConfigureAwait(false);
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(_options.SourcePath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TemplateException(_options.SourcePath, 0, 0, $"cannot read the template: {ex.Message}", ex);
+        }
+
         if (_template is null || !string.Equals(text, _templateText, StringComparison.Ordinal))
         {
             _template = null;
@@ -138,6 +147,19 @@ public sealed class TemplateRenderer
         }
 
         return _template;
+    }
+
+    /// <summary>Writes the output; a failure names the destination, not a place in the template.</summary>
+    private async Task WriteOutputAsync(string output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteAtomicallyAsync(_options.DestinationPath, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TemplateException(_options.SourcePath, 0, 0, $"cannot write {_options.DestinationPath}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>

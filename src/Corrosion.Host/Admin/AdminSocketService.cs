@@ -82,6 +82,17 @@ internal sealed class AdminSocketService : BackgroundService
     /// <summary>Binds and listens at <paramref name="path"/>, replacing a stale socket file.</summary>
     internal static async Task<Socket> BindAsync(string path, ILogger logger, CancellationToken cancellationToken)
     {
+        UnixDomainSocketEndPoint endpoint;
+        try
+        {
+            endpoint = new UnixDomainSocketEndPoint(path);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // sun_path is about 100 bytes (108 on Linux, 104 on macOS); a longer admin.path can never be bound.
+            throw new AdminSocketUnavailableException($"admin.path: {path} is too long for a Unix domain socket on this platform; choose a shorter path", ex);
+        }
+
         var directory = Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
         {
@@ -101,12 +112,12 @@ internal sealed class AdminSocketService : BackgroundService
             // never deleted. (.NET does not tell socket files from regular ones, so size is the safe tell.)
             if (new FileInfo(path).Length > 0)
             {
-                throw new InvalidOperationException($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
+                throw new AdminSocketUnavailableException($"admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)");
             }
 
             if (await IsListeningAsync(path, cancellationToken))
             {
-                throw new InvalidOperationException($"another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path");
+                throw new AdminSocketUnavailableException($"another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path");
             }
 
             File.Delete(path);
@@ -116,7 +127,7 @@ internal sealed class AdminSocketService : BackgroundService
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Bind(endpoint);
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -128,7 +139,7 @@ internal sealed class AdminSocketService : BackgroundService
         catch (SocketException ex)
         {
             socket.Dispose();
-            throw new InvalidOperationException($"cannot listen on the admin socket {path}: {ex.Message}", ex);
+            throw new AdminSocketUnavailableException($"cannot listen on the admin socket {path}: {ex.Message}", ex);
         }
     }
 

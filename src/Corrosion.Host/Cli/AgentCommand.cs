@@ -182,7 +182,8 @@ internal static class AgentCommand
         for (var inner = ex; inner is not null; inner = inner.InnerException)
         {
             if (inner is Microsoft.AspNetCore.Connections.AddressInUseException or Corrosion.Gossip.Transport.AddressInUseException
-                or SchemaException or Microsoft.Extensions.Options.OptionsValidationException)
+                or SchemaException or Microsoft.Extensions.Options.OptionsValidationException
+                or AdminSocketUnavailableException)
             {
                 return true;
             }

@@ -48,6 +48,34 @@ public sealed class TemplateRendererTests : IDisposable
     }
 
     [Fact]
+    public async Task A_destination_that_cannot_be_written_is_reported_as_the_destination_not_the_template()
+    {
+        var options = Options("text", once: true);
+        Directory.CreateDirectory(options.DestinationPath);
+        var renderer = new TemplateRenderer(new FakeQuerySource(), options);
+
+        var act = () => renderer.RunAsync();
+
+        var error = (await act.Should().ThrowAsync<TemplateException>()).Which;
+        error.Reason.Should().StartWith($"cannot write {options.DestinationPath}: ");
+        error.Message.Should().StartWith($"{options.SourcePath}: cannot write ", "an output error has no position in the template");
+    }
+
+    [Fact]
+    public async Task A_template_file_that_cannot_be_read_is_reported_as_such()
+    {
+        var options = Options("text", once: true);
+        File.Delete(options.SourcePath);
+        var renderer = new TemplateRenderer(new FakeQuerySource(), options);
+
+        var act = () => renderer.RunAsync();
+
+        var error = (await act.Should().ThrowAsync<TemplateException>()).Which;
+        error.Message.Should().StartWith($"{options.SourcePath}: cannot read the template: ");
+        Read("out/t.txt").Should().Be("<missing>");
+    }
+
+    [Fact]
     public async Task Once_with_an_error_throws_and_keeps_the_previous_output()
     {
         var options = Options("line 1\n<%= nope %>", once: true);

@@ -54,6 +54,54 @@ public sealed class StartupErrorProcessTests
         agent.Out.Should().NotContain("   at ", "the reason names the key to fix; a stack trace would bury it");
     }
 
+    [Fact]
+    public async Task An_admin_path_held_by_a_listening_socket_is_refused_without_a_stack_trace()
+    {
+        using var dir = new TempDir();
+        var config = AgentProcessTests.WriteConfig(dir);
+        var path = dir.Combine("run", "admin.sock");
+        Directory.CreateDirectory(dir.Combine("run"));
+        using var other = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        other.Bind(new UnixDomainSocketEndPoint(path));
+        other.Listen(1);
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().EndWith($"corrosion agent: another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path\n");
+        agent.Out.Should().NotContain("   at ", "the reason names the key to fix; a stack trace would bury it");
+        ErrorLines(agent.Out).Should().Equal($"ERROR Corrosion.Host.Agent: Corrosion Agent failed: another Corrosion agent is already listening on the admin socket {path}; stop it or set a different admin.path");
+    }
+
+    [Fact]
+    public async Task An_admin_path_that_is_not_a_socket_is_refused_without_a_stack_trace()
+    {
+        using var dir = new TempDir();
+        var config = AgentProcessTests.WriteConfig(dir);
+        var path = dir.Write("run/admin.sock", "not a socket");
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().EndWith($"corrosion agent: admin socket path {path} exists and is not a socket; refusing to replace it (check admin.path)\n");
+        agent.Out.Should().NotContain("   at ", "the reason names the key to fix; a stack trace would bury it");
+        File.ReadAllText(path).Should().Be("not a socket", "a file that is not a socket is never replaced");
+    }
+
+    [Fact]
+    public async Task An_admin_path_too_long_for_a_unix_socket_names_admin_path_without_a_stack_trace()
+    {
+        using var dir = new TempDir();
+        var config = AgentProcessTests.WriteConfig(dir);
+        var path = dir.Combine("run", new string('a', 120) + ".sock");
+
+        var agent = await CorrosionProcess.RunAsync(dir.Path, Deadline, "-c", config, "--admin-path", path, "agent");
+
+        agent.ExitCode.Should().Be(1);
+        agent.Err.Should().EndWith($"corrosion agent: admin.path: {path} is too long for a Unix domain socket on this platform; choose a shorter path\n");
+        agent.Out.Should().NotContain("   at ", "the reason names the key to fix; a stack trace would bury it");
+    }
+
     /// <summary>The ERROR entries of an agent's log, without their timestamps.</summary>
     private static string[] ErrorLines(string log) =>
         [.. log.Split('\n').Where(l => l.Contains(" ERROR ", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..])];
