@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Corrosion.Host.Tests;
 using Corrosion.Host.Tests.Process;
 
@@ -318,19 +317,8 @@ internal sealed class ChaosRun(ChaosOptions options)
         }
     }
 
-    private static async Task<List<string>> QueryAsync(HttpClient http, AgentNode node, string sql)
-    {
-        using var response = await http.PostAsync($"http://127.0.0.1:{node.ApiPort}/v1/queries", JsonContent.Create(sql));
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{node.Name}: {sql}: {(int)response.StatusCode} {body}");
-        }
-
-        return [.. body.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => l.StartsWith("{\"row\"", StringComparison.Ordinal))
-            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("row")[1].GetRawText())];
-    }
+    private static Task<List<string>> QueryAsync(HttpClient http, AgentNode node, string sql) =>
+        AgentProcesses.QueryRowsAsync(http, node.ApiPort, sql);
 
     private void Count(string what) => _counts.AddOrUpdate(what, 1, (_, n) => n + 1);
 

@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text.Json;
 
 namespace Corrosion.Cluster.Tests;
 
@@ -146,14 +143,7 @@ public sealed class ClusterFaultTests
         const string clocks =
             "SELECT p.id, c.col_name, c.col_version, c.db_version, hex(s.site_id), c.seq FROM todos__crsql_clock c " +
             "JOIN todos__crsql_pks p ON p.__crsql_key = c.key JOIN crsql_site_id s ON s.ordinal = c.site_id ORDER BY 1, 2";
-        return await QueryAsync(http, apiPort, rows) + "\n" + await QueryAsync(http, apiPort, clocks);
-    }
-
-    private static async Task<string> QueryAsync(HttpClient http, int apiPort, string sql)
-    {
-        using var response = await http.PostAsync($"http://127.0.0.1:{apiPort}/v1/queries", JsonContent.Create(sql));
-        response.EnsureSuccessStatusCode();
-        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return string.Join("\n", lines.Where(l => l.StartsWith("{\"row\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("row")[1].ToString()));
+        return string.Join("\n", await AgentProcesses.QueryRowsAsync(http, apiPort, rows)) + "\n" +
+            string.Join("\n", await AgentProcesses.QueryRowsAsync(http, apiPort, clocks));
     }
 }

@@ -124,13 +124,10 @@ public sealed class SelfRestoreClusterTests
     }
 
     /// <summary>The rows of a query as <c>a|b|c</c> strings.</summary>
-    private static async Task<List<string>> QueryAsync(HttpClient http, int apiPort, string sql)
-    {
-        using var response = await http.PostAsync($"http://127.0.0.1:{apiPort}/v1/queries", JsonContent.Create(sql));
-        response.EnsureSuccessStatusCode();
-        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return [.. lines
-            .Where(l => l.StartsWith("{\"row\"", StringComparison.Ordinal))
-            .Select(l => string.Join("|", JsonDocument.Parse(l).RootElement.GetProperty("row")[1].EnumerateArray().Select(v => v.ToString())))];
-    }
+    private static async Task<List<string>> QueryAsync(HttpClient http, int apiPort, string sql) =>
+        [.. (await AgentProcesses.QueryRowsAsync(http, apiPort, sql)).Select(cells =>
+        {
+            using var row = JsonDocument.Parse(cells);
+            return string.Join("|", row.RootElement.EnumerateArray().Select(v => v.ToString()));
+        })];
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Corrosion.Host.Tests.Process;
 
@@ -82,6 +84,28 @@ internal static class AgentProcesses
         cert_file = "{Path.Combine(pki, "client_cert.pem")}"
         key_file = "{Path.Combine(pki, "client_key.pem")}"
         """;
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> through the agent's <c>/v1/queries</c> and returns each row's cells as a JSON array,
+    /// in the order the rows came; an error answer throws with its body.
+    /// </summary>
+    public static async Task<List<string>> QueryRowsAsync(HttpClient http, int apiPort, string sql)
+    {
+        using var response = await http.PostAsync($"http://127.0.0.1:{apiPort}/v1/queries", JsonContent.Create(sql));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"/v1/queries on port {apiPort} answered {(int)response.StatusCode} to {sql}: {body}");
+        }
+
+        return [.. body.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("{\"row\"", StringComparison.Ordinal))
+            .Select(l =>
+            {
+                using var row = JsonDocument.Parse(l);
+                return row.RootElement.GetProperty("row")[1].GetRawText();
+            })];
+    }
 
     /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds, or fails after <see cref="Deadline"/>.</summary>
     public static async Task PollAsync(Func<Task<bool>> condition, string what)
