@@ -331,30 +331,59 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         try
         {
             var held = await EnterWriteAsync("transaction", cancellationToken).ConfigureAwait(false);
+            var readingBack = false;
             try
             {
                 var store = Store;
-                var (results, changeset) = store.Execute(statements, cancellationToken);
-                if (changeset is not null)
+                var (results, version) = store.Execute(statements, cancellationToken);
+                NodeTracing.Committed(activity, store.ActorId, results, version);
+                var result = new TransactionResult(results, Stopwatch.GetElapsedTime(started), version, store.ActorId);
+                if (version is not null)
                 {
-                    Log.TransactionCommitted(_logger, changeset.Version, changeset.Changes.Count);
                     Interlocked.Increment(ref _dataVersion);
-                    _metrics.Committed(changeset, local: true);
-                    _feed.Publish(new CommittedChanges(changeset, IsLocal: true, changeset.Changes.Select(c => c.Table).ToHashSet(StringComparer.OrdinalIgnoreCase)));
+
+                    // The caller has its answer once the version is committed. Reading its changes back for the
+                    // broadcast and the subscriptions follows on the thread pool, still under this writer hold, so
+                    // the rows are as the version left them and versions are published in order.
+                    readingBack = true;
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.PublishCommitted(state.Store, state.Held), (Node: this, Store: store, Held: held), preferLocal: false);
                 }
 
-                NodeTracing.Committed(activity, store.ActorId, results, changeset);
-                return new TransactionResult(results, Stopwatch.GetElapsedTime(started), changeset?.Version, store.ActorId);
+                return result;
             }
             finally
             {
-                ExitWrite(held);
+                if (!readingBack)
+                {
+                    ExitWrite(held);
+                }
             }
         }
         catch (Exception ex) when (activity is not null)
         {
             NodeTracing.Failed(activity, ex);
             throw;
+        }
+    }
+
+    /// <summary>Reads a committed local version back and publishes it, then releases the writer hold it ran under.</summary>
+    private void PublishCommitted(CrdtStore store, WriteHold held)
+    {
+        try
+        {
+            var changeset = store.ReadCommittedVersion();
+            Log.TransactionCommitted(_logger, changeset.Version, changeset.Changes.Count);
+            _metrics.Committed(changeset, local: true);
+            _feed.Publish(new CommittedChanges(changeset, IsLocal: true, changeset.Changes.Select(c => c.Table).ToHashSet(StringComparer.OrdinalIgnoreCase)));
+        }
+        catch (Exception ex)
+        {
+            // Committed but not published: peers get the version through sync; subscriptions miss it.
+            Log.CommittedVersionUnread(_logger, ex);
+        }
+        finally
+        {
+            ExitWrite(held);
         }
     }
 

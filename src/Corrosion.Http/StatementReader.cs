@@ -31,9 +31,11 @@ internal static class StatementReader
 
         var statements = new Statement[count];
         var i = 0;
+        string? previousSql = null;
         foreach (var element in root.EnumerateArray())
         {
-            statements[i] = ReadStatement(element, $"statement {i + 1}");
+            statements[i] = ReadStatement(element, i + 1, previousSql);
+            previousSql = statements[i].Sql;
             i++;
         }
 
@@ -41,44 +43,55 @@ internal static class StatementReader
     }
 
     /// <summary>Reads a query body: one statement.</summary>
-    public static Statement ReadQuery(JsonElement root) => ReadStatement(root, "query");
+    public static Statement ReadQuery(JsonElement root) => ReadStatement(root, 0, previousSql: null);
 
-    private static Statement ReadStatement(JsonElement element, string what)
+    /// <param name="number">The statement's position in the transaction, from 1; 0 for a query.</param>
+    /// <param name="previousSql">The SQL of the statement before, whose string is reused when this one's is the same.</param>
+    private static Statement ReadStatement(JsonElement element, int number, string? previousSql)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return new Statement(element.GetString()!);
+                return new Statement(ReadSql(element, previousSql));
 
             case JsonValueKind.Array:
             {
                 if (element.GetArrayLength() != 2)
                 {
-                    throw BadRequest($"{what}: an array statement is [sql, params] with exactly 2 elements, got {element.GetArrayLength()}; expected {Shapes}");
+                    throw BadRequest($"{What(number)}: an array statement is [sql, params] with exactly 2 elements, got {element.GetArrayLength()}; expected {Shapes}");
                 }
 
                 var sql = element[0];
                 if (sql.ValueKind != JsonValueKind.String)
                 {
-                    throw BadRequest($"{what}: the first element must be the SQL string, got {Describe(sql)}");
+                    throw BadRequest($"{What(number)}: the first element must be the SQL string, got {Describe(sql)}");
                 }
 
                 var parameters = element[1];
                 return parameters.ValueKind switch
                 {
-                    JsonValueKind.Array => new Statement(sql.GetString()!, ReadPositional(parameters)),
-                    JsonValueKind.Object => new Statement(sql.GetString()!, ReadNamed(parameters)),
-                    _ => throw BadRequest($"{what}: params must be an array (positional) or an object (named), got {Describe(parameters)}"),
+                    JsonValueKind.Array => new Statement(ReadSql(sql, previousSql), ReadPositional(parameters)),
+                    JsonValueKind.Object => new Statement(ReadSql(sql, previousSql), ReadNamed(parameters)),
+                    _ => throw BadRequest($"{What(number)}: params must be an array (positional) or an object (named), got {Describe(parameters)}"),
                 };
             }
 
             case JsonValueKind.Object:
-                return ReadVerbose(element, what);
+                return ReadVerbose(element, What(number));
 
             default:
-                throw BadRequest($"{what}: expected {Shapes}, got {Describe(element)}");
+                throw BadRequest($"{What(number)}: expected {Shapes}, got {Describe(element)}");
         }
     }
+
+    private static string What(int number) => number == 0 ? "query" : $"statement {number}";
+
+    /// <summary>
+    /// The SQL string of a statement. Batches repeat one statement with different parameters: reusing the previous
+    /// string saves allocating it again, and the engine finds its prepared statement by reference.
+    /// </summary>
+    private static string ReadSql(JsonElement sql, string? previousSql) =>
+        previousSql is not null && sql.ValueEquals(previousSql) ? previousSql : sql.GetString()!;
 
     private static Statement ReadVerbose(JsonElement element, string what)
     {

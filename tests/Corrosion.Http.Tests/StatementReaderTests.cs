@@ -31,6 +31,30 @@ public sealed class StatementReaderTests
         statements[5].Sql.Should().Be("SELECT 1");
     }
 
+    [Fact]
+    public void A_repeated_statement_shares_one_sql_string_and_a_different_one_does_not()
+    {
+        var statements = ReadTransaction("""
+            [
+              ["INSERT INTO todos (id) VALUES (?)", ["a"]],
+              ["INSERT INTO todos (id) VALUES (?)", ["b"]],
+              "INSERT INTO todos (id) VALUES (\u0027c\u0027)",
+              ["INSERT INTO todos (id) VALUES ('c')", []],
+              ["INSERT INTO todos (id) VALUES (?)", ["d"]]
+            ]
+            """);
+
+        statements.Select(s => s.Sql).Should().Equal(
+            "INSERT INTO todos (id) VALUES (?)",
+            "INSERT INTO todos (id) VALUES (?)",
+            "INSERT INTO todos (id) VALUES ('c')",
+            "INSERT INTO todos (id) VALUES ('c')",
+            "INSERT INTO todos (id) VALUES (?)");
+        statements[1].Sql.Should().BeSameAs(statements[0].Sql);
+        statements[3].Sql.Should().BeSameAs(statements[2].Sql, "the escaped and the plain text are the same SQL");
+        statements[4].Parameters.Should().Equal(SqlValue.FromText("d"));
+    }
+
     [Theory]
     [InlineData("{}", "expected a JSON array of statements, got an object")]
     [InlineData("\"SELECT 1\"", "expected a JSON array of statements, got a string")]

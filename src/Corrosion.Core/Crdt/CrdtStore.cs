@@ -32,6 +32,8 @@ internal sealed class CrdtStore : IDisposable
     // Per-transaction capture state, read by the functions our triggers call.
     private readonly CaptureState _capture = new();
     private WalCheckpointer? _checkpointer;
+    private CommittedVersion? _committed;
+    private ClientStatement? _lastClient;
 
     private CrdtStore(SqliteConnection db, CorrosionOptions options, TimeProvider time, ILogger logger)
     {
@@ -266,9 +268,9 @@ internal sealed class CrdtStore : IDisposable
 
             RecreateChangesView();
             _inserts.SetTables(_tables.Values);
-            var changeset = FinishLocalVersion();
+            var version = FinishLocalVersion();
             _db.Execute("COMMIT");
-            CommitLocalVersion(changeset);
+            CommitLocalVersion(version);
         }
         catch (Exception ex)
         {
@@ -341,10 +343,11 @@ internal sealed class CrdtStore : IDisposable
     // ---- local transactions ----------------------------------------------------------------------------------
 
     /// <summary>
-    /// Runs client statements in one transaction. Returns per-statement results and the committed version's
-    /// changeset (null when nothing changed). Throws <see cref="StatementException"/> after rolling back.
+    /// Runs client statements in one transaction and commits it. Returns per-statement results and the committed
+    /// version (null when nothing changed), whose changes <see cref="ReadCommittedVersion"/> reads back. Throws
+    /// <see cref="StatementException"/> after rolling back.
     /// </summary>
-    public (List<StatementResult> Results, Changeset? Changeset) Execute(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    public (List<StatementResult> Results, long? Version) Execute(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {
         var results = new List<StatementResult>(statements.Count);
         BeginWrite();
@@ -357,14 +360,21 @@ internal sealed class CrdtStore : IDisposable
                 results.Add(RunClientStatement(i, statements[i], cancellationToken));
             }
 
-            var changeset = FinishLocalVersion(cancellationToken);
+            var version = FinishLocalVersion(cancellationToken);
 
-            // Writing captured metadata and reading the version back run between client statements, where an
-            // interrupt may not land: a transaction cancelled by then is rolled back, not committed late.
+            // Writing captured metadata runs between client statements, where an interrupt may not land: a
+            // transaction cancelled by then is rolled back, not committed late.
             cancellationToken.ThrowIfCancellationRequested();
+            var seqs = _capture.Seq;
             _db.Execute("COMMIT");
-            CommitLocalVersion(changeset);
-            return (results, changeset);
+            CommitLocalVersion(version);
+            if (version == 0)
+            {
+                return (results, null);
+            }
+
+            _committed = new CommittedVersion(version, seqs, _clock.Now());
+            return (results, version);
         }
         catch (SqliteException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -433,24 +443,32 @@ internal sealed class CrdtStore : IDisposable
 
     private ClientStatement PrepareClient(string sql)
     {
+        // A batch usually repeats one statement, often as the same string (the HTTP API reuses it).
+        if (_lastClient is { } last && ReferenceEquals(sql, last.Sql))
+        {
+            return last;
+        }
+
         if (_clientStatements.TryGetValue(sql, out var cached))
         {
+            _lastClient = cached;
             return cached;
         }
 
         // The authorizer sees every table the statement (and the triggers compiled into it) touches.
-        var statement = new ClientStatement(_db.PrepareUncached(sql), _authorizer.TouchesMetadata);
+        var statement = new ClientStatement(sql, _db.PrepareUncached(sql), _authorizer.TouchesMetadata);
         if (_clientStatements.Count >= MaxCachedClientStatements)
         {
             ClearClientStatements();
         }
 
         _clientStatements[sql] = statement;
+        _lastClient = statement;
         return statement;
     }
 
     /// <summary>A prepared client statement, and whether it could see CRDT metadata that captured inserts still owe.</summary>
-    private sealed record ClientStatement(SqliteStatement Statement, bool TouchesMetadata);
+    private sealed record ClientStatement(string Sql, SqliteStatement Statement, bool TouchesMetadata);
 
     private void ClearClientStatements()
     {
@@ -460,10 +478,12 @@ internal sealed class CrdtStore : IDisposable
         }
 
         _clientStatements.Clear();
+        _lastClient = null;
     }
 
     private void BeginWrite()
     {
+        _committed = null;
         _inserts.Clear();
         _capture.ResetTransaction();
         _db.Execute("BEGIN IMMEDIATE");
@@ -480,42 +500,59 @@ internal sealed class CrdtStore : IDisposable
         }
     }
 
-    /// <summary>Books the transaction's version (if it wrote anything) and reads its changes back, before COMMIT.</summary>
-    private Changeset? FinishLocalVersion(CancellationToken cancellationToken = default)
+    /// <summary>Writes the captured metadata and books the transaction's version (0 when it wrote nothing), before COMMIT.</summary>
+    private long FinishLocalVersion(CancellationToken cancellationToken = default)
     {
+        _committed = null;
         _inserts.Flush(cancellationToken);
         var version = _capture.PendingDbVersion;
-        if (version == 0)
+        if (version != 0)
         {
-            return null;
+            _db.Execute(
+                "INSERT INTO crsql_db_versions (site_id, db_version) VALUES (?1, ?2) " +
+                "ON CONFLICT DO UPDATE SET db_version = excluded.db_version WHERE excluded.db_version > db_version",
+                ActorId.ToByteArray(), version);
         }
 
-        _db.Execute(
-            "INSERT INTO crsql_db_versions (site_id, db_version) VALUES (?1, ?2) " +
-            "ON CONFLICT DO UPDATE SET db_version = excluded.db_version WHERE excluded.db_version > db_version",
-            ActorId.ToByteArray(), version);
-        var changes = new List<Change>();
-        if (!_inserts.TryReadNewRows(_capture.Seq, ActorId, version, changes))
-        {
-            changes = ReadVersionChanges(0, ActorId, version);
-        }
-
-        var lastSeq = changes.Count == 0 ? 0 : changes[^1].Seq;
-        return new Changeset(ActorId, version, changes, 0, lastSeq, lastSeq, _clock.Now());
+        return version;
     }
 
-    private void CommitLocalVersion(Changeset? changeset)
+    private void CommitLocalVersion(long version)
     {
         _capture.ResetTransaction();
-        if (changeset is null)
+        if (version == 0)
         {
             return;
         }
 
-        DbVersion = changeset.Version;
+        DbVersion = version;
         // The local actor's head lives in crsql_db_versions, already written in the transaction.
-        Bookkeeping.MarkKnownInMemory(ActorId, changeset.Version);
+        Bookkeeping.MarkKnownInMemory(ActorId, version);
     }
+
+    /// <summary>
+    /// The changeset of the version the last <see cref="Execute"/> committed, read back from the database. It runs
+    /// after COMMIT, so the caller can answer its client first, and must run before the next write (under the
+    /// same writer hold): then the rows still hold exactly what the version wrote.
+    /// </summary>
+    public Changeset ReadCommittedVersion()
+    {
+        var committed = _committed ?? throw new InvalidOperationException("no committed local version is waiting to be read back");
+        _committed = null;
+
+        // One change per seq taken, unless rows were written twice in the transaction.
+        var changes = new List<Change>((int)Math.Min(committed.Seqs, 1 << 16));
+        if (!_inserts.TryReadNewRows(committed.Seqs, ActorId, committed.Version, changes))
+        {
+            changes = ReadVersionChanges(0, ActorId, committed.Version);
+        }
+
+        var lastSeq = changes.Count == 0 ? 0 : changes[^1].Seq;
+        return new Changeset(ActorId, committed.Version, changes, 0, lastSeq, lastSeq, committed.Timestamp);
+    }
+
+    /// <summary>A committed local version not read back yet: its number, the seqs it took, its commit timestamp.</summary>
+    private sealed record CommittedVersion(long Version, long Seqs, ulong Timestamp);
 
     // ---- reading versions back -------------------------------------------------------------------------------
 

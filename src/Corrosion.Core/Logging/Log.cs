@@ -56,6 +56,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, EventName = "SubscriptionClientFellBehind", Level = LogLevel.Warning, Message = "a client of subscription {Id} fell behind ({Capacity} events buffered) and was disconnected")]
     public static partial void SubscriptionClientFellBehind(ILogger logger, Guid id, int capacity);
 
+    [LoggerMessage(EventId = 1029, EventName = "CommittedVersionUnread", Level = LogLevel.Error, Message = "a committed local version could not be read back: peers get it through sync, but subscriptions and update streams miss it")]
+    public static partial void CommittedVersionUnread(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 1025, EventName = "OwnVersionsBehindPeer", Level = LogLevel.Warning, Message = "peer {Peer} holds this node's actor {ActorId} up to version {PeerHead}, above its own head {LocalHead} (restored from an older backup?): fetching the missing versions from peers; local writes continue above it")]
     public static partial void OwnVersionsBehindPeer(ILogger logger, string peer, string actorId, long peerHead, long localHead);
 

@@ -27,7 +27,7 @@ internal sealed class NodeTracing : IDisposable
         return activity;
     }
 
-    public static void Committed(Activity? activity, ActorId actor, IReadOnlyList<StatementResult> results, Changeset? changeset)
+    public static void Committed(Activity? activity, ActorId actor, IReadOnlyList<StatementResult> results, long? version)
     {
         if (activity is null)
         {
@@ -42,10 +42,9 @@ internal sealed class NodeTracing : IDisposable
 
         activity.SetTag("corrosion.actor_id", actor.ToString());
         activity.SetTag("corrosion.rows_affected", rows);
-        activity.SetTag("corrosion.changes", changeset?.Changes.Count ?? 0);
-        if (changeset is not null)
+        if (version is not null)
         {
-            activity.SetTag("corrosion.version", changeset.Version);
+            activity.SetTag("corrosion.version", version);
         }
     }
 

@@ -6,9 +6,10 @@ using CsCheck;
 namespace Corrosion.Core.Tests.Crdt;
 
 /// <summary>
-/// The changeset a local transaction publishes (for broadcast and subscriptions) is built before COMMIT, from the
-/// inserted rows when those are all the transaction changed. Whatever the transaction did, it must equal the
-/// version read back from the clock tables afterwards.
+/// The changeset a local transaction publishes (for broadcast and subscriptions) is read back right after COMMIT,
+/// before the next write, from the inserted rows when those are all the transaction changed. Whatever the
+/// transaction did, it must equal the version read back from the clock tables afterwards, and no later
+/// transaction may change what it publishes.
 /// </summary>
 public sealed class PublishedChangesetProperties
 {
@@ -42,6 +43,35 @@ public sealed class PublishedChangesetProperties
     public async Task A_transaction_publishes_what_its_clock_rows_say()
     {
         await Step.Array[1, 6].Array[1, 12].SampleAsync(RunAsync, iter: 60, threads: 1);
+    }
+
+    [Fact]
+    public async Task Concurrent_transactions_publish_each_version_once_in_order_with_what_it_wrote()
+    {
+        using var dir = new TempDirectory("corrosion-published-order");
+        await using var node = await NodeFactory.OpenAsync(dir, "a", Schema);
+        using var feed = node.Changes.Subscribe(capacity: 1000, System.Threading.Channels.BoundedChannelFullMode.Wait);
+
+        // Transaction i inserts row i and overwrites b of row i - 1: a version read back after the next
+        // transaction committed would carry that later b.
+        const int Transactions = 200;
+        var results = await Task.WhenAll(Enumerable.Range(0, Transactions).Select(i => Task.Run(() => node.ExecuteAsync(
+        [
+            new Statement("INSERT INTO items (id, a) VALUES (?, ?)", [i, i]),
+            new Statement("UPDATE items SET b = ? WHERE id = ?", [$"w{i}", i - 1]),
+        ]))));
+
+        var transactionOf = results.Select((r, i) => (Version: r.Version!.Value, i)).ToDictionary(p => p.Version, p => p.i);
+        for (var expected = 1L; expected <= Transactions; expected++)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var published = (await feed.Reader.ReadAsync(timeout.Token)).Changeset;
+            published.Version.Should().Be(expected, "versions are published once each, in commit order");
+            var i = transactionOf[published.Version];
+            var own = published.Changes.Where(c => c.Pk.AsSpan().SequenceEqual(PackedPk.Pack([SqlValue.FromInteger(i)]))).ToList();
+            own.Should().Contain(c => c.Cid == "a" && c.Val == SqlValue.FromInteger(i));
+            own.Should().Contain(c => c.Cid == "b" && c.Val == SqlValue.FromText(string.Empty), $"version {published.Version} published b as transaction {i} left it");
+        }
     }
 
     private static async Task RunAsync((int Kind, int Key, int Value)[][] transactions)

@@ -57,7 +57,7 @@ public sealed class TracingTests : IDisposable
         transaction.GetTagItem("corrosion.rows_affected").Should().Be(2L);
         transaction.GetTagItem("corrosion.version").Should().Be(write.Version!.Value);
         transaction.GetTagItem("corrosion.actor_id").Should().Be(origin.ActorId.ToString());
-        transaction.GetTagItem("corrosion.changes").Should().Be(4, "two rows of two non-key columns");
+        transaction.GetTagItem("corrosion.changes").Should().BeNull("the changes are read back after the transaction answers");
         transaction.Status.Should().Be(ActivityStatusCode.Unset);
 
         var read = originSpans.Should().ContainSingle(a => a.OperationName == CorrosionActivitySource.Query).Which;
