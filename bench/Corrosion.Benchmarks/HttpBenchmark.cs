@@ -33,6 +33,7 @@ internal static class HttpBenchmark
         var queryRates = new List<double>();
         var firstRows = new List<double>();
         var concurrent = new List<double>();
+        var cpuPerThousand = new List<double>();
 
         // One discarded round first, as BenchmarkDotNet warms up: the first requests JIT Kestrel, HttpClient and
         // the JSON stack, and tiered compilation optimizes hot code only after it has run a while.
@@ -42,8 +43,9 @@ internal static class HttpBenchmark
         for (var run = 0; run < runs; run++)
         {
             raw.Add(Rows / RawSqlite().TotalSeconds);
-            var (writeRate, queryRate, firstRow) = await HttpAsync(clients: 1);
+            var (writeRate, cpu, queryRate, firstRow) = await HttpAsync(clients: 1);
             http.Add(writeRate);
+            cpuPerThousand.Add(cpu.TotalMilliseconds * 1000 / Rows);
             queryRates.Add(queryRate);
             firstRows.Add(firstRow);
             concurrent.Add((await HttpAsync(ConcurrentClients)).WriteRate);
@@ -55,6 +57,7 @@ internal static class HttpBenchmark
         Measure.Report("raw SQLite (same rows, same batches)", "rows/s", rawMedian);
         Measure.Report("POST /v1/transactions (Kestrel, HttpClient, loopback)", "rows/s", httpMedian);
         Console.WriteLine($"{"ratio http / raw",-58} {httpMedian / rawMedian,14:0.00}x");
+        Console.WriteLine($"{"process CPU per 1,000 rows (server and client, 2 cores)",-58} {Measure.Median(cpuPerThousand),14:0.00} ms");
         var concurrentMedian = Measure.Median(concurrent);
         Measure.Report($"the same rows from {ConcurrentClients} clients at once", "rows/s", concurrentMedian);
         Console.WriteLine($"{$"ratio {ConcurrentClients} clients / 1 client",-58} {concurrentMedian / httpMedian,14:0.00}x");
@@ -93,7 +96,7 @@ internal static class HttpBenchmark
     }
 
     /// <param name="clients">Clients sending the write requests at once; the query is measured only with one.</param>
-    private static async Task<(double WriteRate, double QueryRate, double FirstRowMs)> HttpAsync(int clients)
+    private static async Task<(double WriteRate, TimeSpan Cpu, double QueryRate, double FirstRowMs)> HttpAsync(int clients)
     {
         var dir = Measure.Workspace();
         try
@@ -124,6 +127,8 @@ internal static class HttpBenchmark
             }).ToList();
 
             // Client c sends requests c, c + clients, ...: every client has its share from the start.
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
             {
@@ -137,10 +142,12 @@ internal static class HttpBenchmark
             }));
 
             var writeRate = Rows / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuBefore;
             if (clients > 1)
             {
                 await app.StopAsync();
-                return (writeRate, 0, 0);
+                return (writeRate, cpu, 0, 0);
             }
 
             // Top up to QueryRows rows for the streaming measurement.
@@ -184,7 +191,7 @@ internal static class HttpBenchmark
             }
 
             await app.StopAsync();
-            return (writeRate, queryRate, firstRowMs);
+            return (writeRate, cpu, queryRate, firstRowMs);
         }
         finally
         {

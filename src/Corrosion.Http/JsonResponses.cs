@@ -19,20 +19,25 @@ internal static class JsonResponses
         });
     }
 
-    /// <summary>Writes one JSON value built by <paramref name="write"/> as the whole response.</summary>
+    /// <summary>
+    /// Writes one JSON value built by <paramref name="write"/> as the whole response. It is built in a pooled buffer
+    /// first and sent with its length: one write to the connection rather than a chunked body taken piece by piece.
+    /// </summary>
     public static async Task WriteAsync(HttpContext context, int statusCode, Action<Utf8JsonWriter> write)
     {
         var response = context.Response;
         response.StatusCode = statusCode;
         response.ContentType = JsonContentType;
-        await using (var json = new Utf8JsonWriter(response.BodyWriter, JsonValueMapping.WriterOptions))
+        using var body = new PooledBufferWriter();
+        using (var json = new Utf8JsonWriter(body, JsonValueMapping.WriterOptions))
         {
             write(json);
         }
 
+        response.ContentLength = body.WrittenCount;
         try
         {
-            await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await response.BodyWriter.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -30,6 +30,21 @@ public sealed class TransactionsEndpointTests
     }
 
     [Fact]
+    public async Task A_big_answer_is_sent_with_its_length_not_chunked()
+    {
+        await using var server = await CorrosionApiServer.StartAsync();
+        var statements = string.Join(", ", Enumerable.Range(0, 500).Select(i => $"[\"INSERT INTO todos (id, title) VALUES (?, ?)\", [\"id-{i}\", \"title {i}\"]]"));
+
+        using var response = await server.Client.PostAsync("/v1/transactions", new StringContent($"[{statements}]", Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.TransferEncodingChunked.Should().NotBe(true);
+        response.Content.Headers.ContentLength.Should().Be(body.Length);
+        JsonDocument.Parse(body).RootElement.GetProperty("results").GetArrayLength().Should().Be(500);
+    }
+
+    [Fact]
     public async Task Every_statement_shape_runs_in_one_transaction_with_one_result_each()
     {
         await using var server = await CorrosionApiServer.StartAsync();
