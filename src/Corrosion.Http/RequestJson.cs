@@ -7,30 +7,52 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Corrosion.Http;
 
 /// <summary>
-/// A request body read whole (up to a byte limit) into a pooled buffer and parsed as JSON. The document reads
-/// straight from that buffer, so dispose this to return it.
+/// A request body read whole (up to a byte limit) into a pooled buffer, parsed as a JSON document when
+/// <see cref="Root"/> is first read. The document reads straight from that buffer, so dispose this to return it.
 /// </summary>
 internal sealed class RequestJson : IDisposable
 {
+    /// <summary>How deep JSON may nest in a request body.</summary>
+    public const int MaxDepth = 64;
+
     private const int InitialBufferSize = 4096;
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
+    private readonly int _start;
+    private readonly int _length;
     private byte[]? _buffer;
+    private JsonDocument? _document;
 
-    private RequestJson(byte[] buffer, JsonDocument document)
+    private RequestJson(byte[] buffer, int start, int length)
     {
         _buffer = buffer;
-        Document = document;
+        _start = start;
+        _length = length;
     }
 
-    public JsonDocument Document { get; }
+    /// <summary>The body's bytes (after a byte order mark, if it had one).</summary>
+    public ReadOnlySpan<byte> Utf8 => (_buffer ?? throw new ObjectDisposedException(nameof(RequestJson))).AsSpan(_start, _length);
 
-    public JsonElement Root => Document.RootElement;
+    /// <summary>The body parsed as JSON. Throws <see cref="HttpApiRequestException"/> (400) for malformed JSON.</summary>
+    public JsonElement Root => (_document ??= Parse()).RootElement;
+
+    private JsonDocument Parse()
+    {
+        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(RequestJson));
+        try
+        {
+            return JsonDocument.Parse(buffer.AsMemory(_start, _length), new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException ex)
+        {
+            throw new HttpApiRequestException(StatusCodes.Status400BadRequest, $"malformed JSON in the request body: {ex.Message}");
+        }
+    }
 
     /// <summary>
-    /// Reads and parses the body. Any content type is accepted (curl -d sends a form type). Throws
-    /// <see cref="HttpApiRequestException"/>: 413 over <paramref name="maxBytes"/>, 400 for an empty body or malformed JSON.
+    /// Reads the body. Any content type is accepted (curl -d sends a form type). Throws
+    /// <see cref="HttpApiRequestException"/>: 413 over <paramref name="maxBytes"/>, 400 for an empty body.
     /// </summary>
     public static async Task<RequestJson> ReadAsync(HttpContext context, long maxBytes, CancellationToken cancellationToken)
     {
@@ -103,18 +125,8 @@ internal sealed class RequestJson : IDisposable
                 throw new HttpApiRequestException(StatusCodes.Status400BadRequest, "the request body is empty; expected JSON");
             }
 
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(buffer.AsMemory(start, length - start), new JsonDocumentOptions { MaxDepth = 64 });
-            }
-            catch (JsonException ex)
-            {
-                throw new HttpApiRequestException(StatusCodes.Status400BadRequest, $"malformed JSON in the request body: {ex.Message}");
-            }
-
             handedOver = true;
-            return new RequestJson(buffer, document);
+            return new RequestJson(buffer, start, length - start);
         }
         finally
         {
@@ -127,7 +139,7 @@ internal sealed class RequestJson : IDisposable
 
     public void Dispose()
     {
-        Document.Dispose();
+        _document?.Dispose();
         if (_buffer is { } buffer)
         {
             _buffer = null;

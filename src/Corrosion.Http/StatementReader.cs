@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Corrosion.Storage;
 using Microsoft.AspNetCore.Http;
@@ -40,6 +41,127 @@ internal static class StatementReader
         }
 
         return statements;
+    }
+
+    /// <summary>
+    /// Reads a transaction body in one pass over its bytes, without building a document, when every statement has
+    /// one of the common shapes: <c>"sql"</c> or <c>["sql", [scalars]]</c>. Returns false for anything else (named
+    /// or verbose statements, arrays or objects as parameters, malformed JSON), which
+    /// <see cref="ReadTransaction(JsonElement)"/> then reads, or refuses with its message. Both give the same statements.
+    /// </summary>
+    public static bool TryReadTransaction(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out IReadOnlyList<Statement>? statements)
+    {
+        statements = null;
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = RequestJson.MaxDepth });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                return false;
+            }
+
+            var read = new List<Statement>();
+            var values = new List<SqlValue>();
+            string? previousSql = null;
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.EndArray:
+                        // Anything after the array is malformed (Read throws); a body that ends here is whole.
+                        if (read.Count == 0 || reader.Read())
+                        {
+                            return false;
+                        }
+
+                        statements = read;
+                        return true;
+
+                    case JsonTokenType.String:
+                        previousSql = ReadSql(ref reader, previousSql);
+                        read.Add(new Statement(previousSql));
+                        break;
+
+                    case JsonTokenType.StartArray:
+                        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+                        {
+                            return false;
+                        }
+
+                        var sql = ReadSql(ref reader, previousSql);
+                        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                        {
+                            return false;
+                        }
+
+                        values.Clear();
+                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                        {
+                            if (!TryReadScalar(ref reader, out var value))
+                            {
+                                return false;
+                            }
+
+                            values.Add(value);
+                        }
+
+                        // The params array closed, then the statement's array must close: exactly 2 elements.
+                        if (reader.TokenType != JsonTokenType.EndArray || !reader.Read() || reader.TokenType != JsonTokenType.EndArray)
+                        {
+                            return false;
+                        }
+
+                        previousSql = sql;
+                        read.Add(new Statement(sql, values.ToArray()));
+                        break;
+
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string ReadSql(ref Utf8JsonReader reader, string? previousSql) =>
+        previousSql is not null && reader.ValueTextEquals(previousSql) ? previousSql : reader.GetString()!;
+
+    /// <summary>A parameter as <see cref="JsonValueMapping.ToSqlValue"/> maps it; false for arrays and objects (blobs, JSON text).</summary>
+    private static bool TryReadScalar(ref Utf8JsonReader reader, out SqlValue value)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                value = SqlValue.FromText(reader.GetString()!);
+                return true;
+            case JsonTokenType.Number:
+                if (reader.ValueSpan.IndexOfAny(".eE"u8) < 0 && reader.TryGetInt64(out var integer))
+                {
+                    value = SqlValue.FromInteger(integer);
+                    return true;
+                }
+
+                var isReal = reader.TryGetDouble(out var real);
+                value = SqlValue.FromReal(real);
+                return isReal;
+            case JsonTokenType.True:
+                value = SqlValue.FromInteger(1);
+                return true;
+            case JsonTokenType.False:
+                value = SqlValue.FromInteger(0);
+                return true;
+            case JsonTokenType.Null:
+                value = SqlValue.Null;
+                return true;
+            default:
+                value = SqlValue.Null;
+                return false;
+        }
     }
 
     /// <summary>Reads a query body: one statement.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Corrosion.Storage;
 
@@ -105,6 +106,45 @@ public sealed class StatementReaderTests
         var act = () => StatementReader.ReadQuery(document.RootElement);
 
         act.Should().Throw<HttpApiRequestException>().Which.Message.Should().StartWith(expected);
+    }
+
+    [Theory]
+    [InlineData("""["DELETE FROM t"]""")]
+    [InlineData("""[["INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", ["a\u00e9\n\"", 1, -0, 1.0, 2.5e3, -9223372036854775808]]]""")]
+    [InlineData("""[["SELECT ?, ?, ?", [9223372036854775808, 1E2, 0.1]], ["SELECT ?, ?, ?", [true, false, null]], ["SELECT 1", []]]""")]
+    [InlineData("""[" SELECT 1 ", "SELECT\u0020 1", ["SELECT\u0020 1", ["x"]]]""")]
+    [InlineData("""[["SELECT ?", [1e400]]]""")]
+    public void The_one_pass_reader_reads_common_shapes_as_the_document_reader_does(string json)
+    {
+        StatementReader.TryReadTransaction(Encoding.UTF8.GetBytes(json), out var fast).Should().BeTrue();
+
+        var expected = ReadTransaction(json);
+        fast!.Select(s => s.Sql).Should().Equal(expected.Select(s => s.Sql));
+        for (var i = 0; i < expected.Count; i++)
+        {
+            fast![i].Parameters.Should().Equal(expected[i].Parameters, $"statement {i + 1}");
+            fast[i].NamedParameters.Should().BeNull();
+        }
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("\"SELECT 1\"")]
+    [InlineData("""["SELECT 1"] x""")]
+    [InlineData("""["SELECT 1",]""")]
+    [InlineData("[\"SELECT 1")]
+    [InlineData("""[42]""")]
+    [InlineData("""[["SELECT ?", [[1, 2]]]]""")]
+    [InlineData("""[["SELECT ?", [{"a": 1}]]]""")]
+    [InlineData("""[["SELECT :a", {"a": 1}]]""")]
+    [InlineData("""[["SELECT ?", [1], 2]]""")]
+    [InlineData("""[["SELECT ?"]]""")]
+    [InlineData("""[{"query": "SELECT 1"}]""")]
+    public void The_one_pass_reader_leaves_other_shapes_and_bad_json_to_the_document_reader(string json)
+    {
+        StatementReader.TryReadTransaction(Encoding.UTF8.GetBytes(json), out var statements).Should().BeFalse();
+        statements.Should().BeNull();
     }
 
     private static IReadOnlyList<Statement> ReadTransaction(string json)

@@ -29,7 +29,7 @@ internal static class TransactionsEndpoints
         {
             timeout = TimeoutParameter.Read(context.Request, fallback: null);
             using var body = await RequestJson.ReadAsync(context, api.Options.MaxRequestBodyBytes, aborted).ConfigureAwait(false);
-            statements = StatementReader.ReadTransaction(body.Root);
+            statements = StatementReader.TryReadTransaction(body.Utf8, out var read) ? read : StatementReader.ReadTransaction(body.Root);
         }
         catch (HttpApiRequestException ex)
         {
