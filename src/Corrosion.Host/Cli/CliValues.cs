@@ -35,7 +35,8 @@ internal static class CliValues
     /// <summary>
     /// Refuses a value that looks like an option (<c>-x</c>, <c>--colums</c>): System.CommandLine takes an unknown
     /// option as the argument's value, which would send <c>--colums</c> as the SQL and report the real SQL as an
-    /// unrecognized argument. No SQL statement starts with a dash and a letter, so nothing valid is refused.
+    /// unrecognized argument. SQL can start with a comment (<c>--note</c>), but then a line break follows before any
+    /// statement: a value with whitespace in it is never taken for an option, so nothing valid is refused.
     /// </summary>
     /// <param name="argument">The SQL argument.</param>
     public static void RefuseOptionLikeValues(Argument<string> argument) => argument.Validators.Add(result =>
@@ -44,7 +45,7 @@ internal static class CliValues
         {
             var value = token.Value;
             var start = value.StartsWith("--", StringComparison.Ordinal) ? 2 : value.StartsWith('-') ? 1 : 0;
-            if (start > 0 && value.Length > start && char.IsAsciiLetter(value[start]))
+            if (start > 0 && value.Length > start && char.IsAsciiLetter(value[start]) && !value.Any(char.IsWhiteSpace))
             {
                 result.AddError($"unknown option '{value}' (the {argument.Name} argument cannot start with it; see --help for the options)");
             }

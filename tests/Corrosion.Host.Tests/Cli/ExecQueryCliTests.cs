@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
@@ -269,16 +270,18 @@ public sealed class ExecQueryCliTests
         api.Requests.Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task Sql_that_starts_with_a_comment_is_still_sent()
+    [Theory]
+    [InlineData("-- tidy up\nDELETE FROM todos")]
+    [InlineData("--tidy\nDELETE FROM todos")]
+    public async Task Sql_that_starts_with_a_comment_is_still_sent(string sql)
     {
         using var dir = new TempDir();
         await using var api = await StubApi.StartAsync((ctx, _) => StubApi.Json(ctx, 200, """{"results":[{"rows_affected":0,"time":0}],"time":0}"""));
 
-        var result = await CliRunner.RunAsync(dir, "--api-addr", api.Address, "exec", "-- tidy up\nDELETE FROM todos");
+        var result = await CliRunner.RunAsync(dir, "--api-addr", api.Address, "exec", sql);
 
-        result.ExitCode.Should().Be(0);
-        api.Requests.Should().ContainSingle();
+        result.ExitCode.Should().Be(0, result.Err);
+        JsonDocument.Parse(api.Requests.Should().ContainSingle().Which.Body).RootElement[0].GetString().Should().Be(sql);
     }
 
     [Fact]
