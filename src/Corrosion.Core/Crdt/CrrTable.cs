@@ -138,8 +138,9 @@ internal sealed class CrrTable
     public IReadOnlyList<string> FlushInsertsSql { get; }
 
     /// <summary>
-    /// The packed pk and value columns of rows written by <see cref="InsertNewRowClocksSql"/> (?1 and ?2 as there),
-    /// in position order: their changes, without reading their clock rows back.
+    /// The position, packed pk and value columns of rows written by <see cref="InsertNewRowClocksSql"/> (?1 and ?2
+    /// as there): their changes, without reading their clock rows back. Unordered: an ORDER BY would sort the rows
+    /// with their values in a temporary b-tree, and the position says where each belongs.
     /// </summary>
     public string ReadNewRowsSql { get; }
 
@@ -375,8 +376,8 @@ internal sealed class CrrTable
         var sameKey = string.Join(" AND ", KeyColumns.Select(k => $"t.{Id(k)} IS p.{Id(k)}"));
         var values = string.Concat(ValueColumns.Select(c => $", t.{Id(c)}"));
         return
-            $"SELECT p.__corro_pk{values} FROM json_each(?1) j CROSS JOIN {Id(PksTable)} p ON p.__crsql_key = ?2 + j.key " +
-            $"CROSS JOIN {Id(Name)} t ON t.rowid = j.value WHERE {sameKey} ORDER BY j.key";
+            $"SELECT j.key, p.__corro_pk{values} FROM json_each(?1) j CROSS JOIN {Id(PksTable)} p ON p.__crsql_key = ?2 + j.key " +
+            $"CROSS JOIN {Id(Name)} t ON t.rowid = j.value WHERE {sameKey}";
     }
 
     /// <summary>Seqs the clock rows of one inserted row take (its columns, or its sentinel in a key-only table).</summary>

@@ -138,6 +138,9 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
                 return false;
             }
 
+            // Chunks took their seqs in order, so the changes are in seq order when each chunk's rows come in
+            // position order, which SQLite gives in practice but does not promise.
+            var inOrder = true;
             foreach (var rows in _newRows)
             {
                 var table = rows.Table;
@@ -146,11 +149,15 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
                 {
                     statement.Bind(1, rows.RowIds);
                     statement.Bind(2, rows.FirstKey);
-                    var position = 0;
+                    var read = 0;
+                    var previous = -1L;
                     while (statement.Step())
                     {
-                        var pk = statement.GetBlobSpan(0).ToArray();
-                        var seq = rows.FirstSeq + ((long)position * table.SeqsPerInsertedRow);
+                        var position = statement.GetInt64(0);
+                        inOrder &= position > previous;
+                        previous = position;
+                        var pk = statement.GetBlobSpan(1).ToArray();
+                        var seq = rows.FirstSeq + (position * table.SeqsPerInsertedRow);
                         if (table.ValueColumns.Count == 0)
                         {
                             changes.Add(new Change(table.Name, pk, Change.SentinelCid, SqlValue.Null, 1, dbVersion, actor, 1, seq));
@@ -158,13 +165,13 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
 
                         for (var c = 0; c < table.ValueColumns.Count; c++)
                         {
-                            changes.Add(new Change(table.Name, pk, table.ValueColumns[c], statement.GetValue(c + 1), 1, dbVersion, actor, 1, seq + c));
+                            changes.Add(new Change(table.Name, pk, table.ValueColumns[c], statement.GetValue(c + 2), 1, dbVersion, actor, 1, seq + c));
                         }
 
-                        position++;
+                        read++;
                     }
 
-                    if (position != rows.Count)
+                    if (read != rows.Count)
                     {
                         // A row went away without a trigger seeing it (it cannot, but then the clocks are the truth).
                         changes.Clear();
@@ -175,6 +182,11 @@ internal sealed unsafe partial class DeferredInsertCapture : IDisposable
                 {
                     statement.Reset();
                 }
+            }
+
+            if (!inOrder)
+            {
+                changes.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
             }
 
             return true;
