@@ -344,9 +344,17 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
 
                     // The caller has its answer once the version is committed. Reading its changes back for the
                     // broadcast and the subscriptions follows on the thread pool, still under this writer hold, so
-                    // the rows are as the version left them and versions are published in order.
+                    // the rows are as the version left them and versions are published in order. A small version
+                    // is read back here: that takes less than handing it to another thread.
                     readingBack = true;
-                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.PublishCommitted(state.Store, state.Held), (Node: this, Store: store, Held: held), preferLocal: false);
+                    if (store.CommittedChangeCount <= InlineReadBackChanges)
+                    {
+                        PublishCommitted(store, held);
+                    }
+                    else
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Node.PublishCommitted(state.Store, state.Held), (Node: this, Store: store, Held: held), preferLocal: false);
+                    }
                 }
 
                 return result;
@@ -365,6 +373,9 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Versions of at most this many changes are read back before <see cref="ExecuteAsync"/> returns.</summary>
+    private const int InlineReadBackChanges = 64;
 
     /// <summary>Reads a committed local version back and publishes it, then releases the writer hold it ran under.</summary>
     private void PublishCommitted(CrdtStore store, WriteHold held)

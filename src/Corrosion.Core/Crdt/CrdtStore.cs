@@ -551,6 +551,9 @@ internal sealed class CrdtStore : IDisposable
         return new Changeset(ActorId, committed.Version, changes, 0, lastSeq, lastSeq, committed.Timestamp);
     }
 
+    /// <summary>How many changes (seqs) the committed version waiting to be read back holds; 0 when none waits.</summary>
+    public long CommittedChangeCount => _committed?.Seqs ?? 0;
+
     /// <summary>A committed local version not read back yet: its number, the seqs it took, its commit timestamp.</summary>
     private sealed record CommittedVersion(long Version, long Seqs, ulong Timestamp);
 

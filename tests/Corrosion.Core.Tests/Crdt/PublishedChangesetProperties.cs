@@ -45,20 +45,24 @@ public sealed class PublishedChangesetProperties
         await Step.Array[1, 6].Array[1, 12].SampleAsync(RunAsync, iter: 60, threads: 1);
     }
 
-    [Fact]
-    public async Task Concurrent_transactions_publish_each_version_once_in_order_with_what_it_wrote()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(40)]
+    public async Task Concurrent_transactions_publish_each_version_once_in_order_with_what_it_wrote(int rowsPerTransaction)
     {
+        // One row is a small version, read back before ExecuteAsync returns; 40 rows (80 changes and more) are
+        // read back on the thread pool after it returns.
         using var dir = new TempDirectory("corrosion-published-order");
         await using var node = await NodeFactory.OpenAsync(dir, "a", Schema);
         using var feed = node.Changes.Subscribe(capacity: 1000, System.Threading.Channels.BoundedChannelFullMode.Wait);
 
-        // Transaction i inserts row i and overwrites b of row i - 1: a version read back after the next
-        // transaction committed would carry that later b.
+        // Transaction i inserts rows from i * 100 and overwrites b of row (i - 1) * 100: a version read back after
+        // the next transaction committed would carry that later b.
         const int Transactions = 200;
         var results = await Task.WhenAll(Enumerable.Range(0, Transactions).Select(i => Task.Run(() => node.ExecuteAsync(
         [
-            new Statement("INSERT INTO items (id, a) VALUES (?, ?)", [i, i]),
-            new Statement("UPDATE items SET b = ? WHERE id = ?", [$"w{i}", i - 1]),
+            .. Enumerable.Range(0, rowsPerTransaction).Select(k => new Statement("INSERT INTO items (id, a) VALUES (?, ?)", [(i * 100) + k, i])),
+            new Statement("UPDATE items SET b = ? WHERE id = ?", [$"w{i}", (i - 1) * 100]),
         ]))));
 
         var transactionOf = results.Select((r, i) => (Version: r.Version!.Value, i)).ToDictionary(p => p.Version, p => p.i);
@@ -68,9 +72,11 @@ public sealed class PublishedChangesetProperties
             var published = (await feed.Reader.ReadAsync(timeout.Token)).Changeset;
             published.Version.Should().Be(expected, "versions are published once each, in commit order");
             var i = transactionOf[published.Version];
-            var own = published.Changes.Where(c => c.Pk.AsSpan().SequenceEqual(PackedPk.Pack([SqlValue.FromInteger(i)]))).ToList();
+            var first = PackedPk.Pack([SqlValue.FromInteger(i * 100)]);
+            var own = published.Changes.Where(c => c.Pk.AsSpan().SequenceEqual(first)).ToList();
             own.Should().Contain(c => c.Cid == "a" && c.Val == SqlValue.FromInteger(i));
             own.Should().Contain(c => c.Cid == "b" && c.Val == SqlValue.FromText(string.Empty), $"version {published.Version} published b as transaction {i} left it");
+            published.Changes.Count(c => c.Cid == "a").Should().Be(rowsPerTransaction);
         }
     }
 
