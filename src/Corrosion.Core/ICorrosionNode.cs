@@ -19,7 +19,9 @@ public interface ICorrosionNode
     /// <summary>
     /// Runs every statement in one transaction on the writer connection. On success the changes are committed
     /// under one new version (when anything changed). On any failure nothing is committed and a
-    /// <see cref="StatementException"/> names the failing statement.
+    /// <see cref="StatementException"/> names the failing statement. The task completes once the version is
+    /// committed; its changes reach <see cref="Changes"/> (broadcast, subscriptions) right after, before any later
+    /// write, and in commit order.
     /// </summary>
     Task<TransactionResult> ExecuteAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken = default);
 
