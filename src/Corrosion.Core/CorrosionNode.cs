@@ -374,6 +374,16 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the writer is free. A version whose caller already has its answer is read back and published
+    /// before that, so afterwards <see cref="Changes"/> holds every version committed so far.
+    /// </summary>
+    internal async Task WaitForPublishedAsync(CancellationToken cancellationToken)
+    {
+        var held = await EnterWriteAsync("publish wait", cancellationToken).ConfigureAwait(false);
+        ExitWrite(held);
+    }
+
     /// <summary>Versions of at most this many changes are read back before <see cref="ExecuteAsync"/> returns.</summary>
     private const int InlineReadBackChanges = 64;
 

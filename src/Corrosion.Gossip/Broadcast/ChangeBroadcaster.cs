@@ -31,6 +31,7 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
     private long _sent;
     private long _received;
     private System.Threading.Channels.ChannelReader<CommittedChanges>? _pending;
+    private int _sending;
 
     /// <param name="node">The local node: its committed changes are sent, received ones applied to it.</param>
     /// <param name="transport">The peer transport broadcasts go out on.</param>
@@ -77,19 +78,33 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var subscription = _node.Changes.Subscribe(1024, BoundedChannelFullMode.DropOldest);
-        _pending = subscription.Reader;
+        var reader = subscription.Reader;
+        _pending = reader;
         try
         {
-            await foreach (var committed in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (!committed.IsLocal)
+                // Marked before an item leaves the queue, so DrainAsync never sees an empty queue and nothing
+                // sending while a commit is between the two.
+                Volatile.Write(ref _sending, 1);
+                try
                 {
-                    continue;
-                }
+                    while (reader.TryRead(out var committed))
+                    {
+                        if (!committed.IsLocal)
+                        {
+                            continue;
+                        }
 
-                foreach (var chunk in committed.Changeset.Chunk(_options.MaxChangesPerChunk))
+                        foreach (var chunk in committed.Changeset.Chunk(_options.MaxChangesPerChunk))
+                        {
+                            await SendAsync(Encode(chunk, hops: 0), except: null, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+                finally
                 {
-                    await SendAsync(Encode(chunk, hops: 0), except: null, cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _sending, 0);
                 }
             }
         }
@@ -100,6 +115,35 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// Waits until every local commit published so far has been sent to its peers (or failed to), so that a stopping
+    /// node does not drop the last versions it acknowledged. Returns false if <paramref name="cancellationToken"/>
+    /// ends the wait first or <see cref="RunAsync"/> is not running.
+    /// </summary>
+    public async Task<bool> DrainAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (_pending is { } pending && (pending.Count > 0 || Volatile.Read(ref _sending) == 1))
+            {
+                if (pending.Completion.IsCompleted)
+                {
+                    return false;
+                }
+
+                await Task.Delay(DrainPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            return _pending is not null;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Serves a stream a peer opened for broadcasts, starting with its first frame.</summary>
     public async Task HandleStreamAsync(IPeerConnection connection, FrameCodec.OwnedFrame first, CancellationToken cancellationToken)

@@ -108,6 +108,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     {
         if (_stop is not null)
         {
+            await DrainBroadcastsAsync(cancellationToken).ConfigureAwait(false);
             await _stop.CancelAsync().ConfigureAwait(false);
         }
 
@@ -129,6 +130,35 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Sends what this node committed but has not broadcast yet, for at most <see cref="BroadcastDrainTimeout"/>,
+    /// while membership still knows the peers: a version acknowledged just before the stop would otherwise reach
+    /// peers only by sync, once this node is back.
+    /// </summary>
+    private async Task DrainBroadcastsAsync(CancellationToken cancellationToken)
+    {
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(BroadcastDrainTimeout);
+        try
+        {
+            if (_node is CorrosionNode engine)
+            {
+                await engine.WaitForPublishedAsync(drain.Token).ConfigureAwait(false);
+            }
+
+            if (!await _broadcaster.DrainAsync(drain.Token).ConfigureAwait(false) && drain.IsCancellationRequested)
+            {
+                Log.BroadcastsUndrained(_logger, BroadcastDrainTimeout.TotalSeconds, _broadcaster.Pending);
+            }
+        }
+        catch (OperationCanceledException) when (drain.IsCancellationRequested)
+        {
+            Log.BroadcastsUndrained(_logger, BroadcastDrainTimeout.TotalSeconds, _broadcaster.Pending);
+        }
+    }
+
+    private static readonly TimeSpan BroadcastDrainTimeout = TimeSpan.FromSeconds(2);
 
     private IReadOnlyList<System.Net.EndPoint> LivePeers() =>
         [.. Members.Members.Where(m => m.Status == MemberStatus.Alive).Select(m => (System.Net.EndPoint)m.Member.Address)];
@@ -206,6 +236,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 2403, EventName = "LoopsStillRunningAtStopDeadline", Level = LogLevel.Warning, Message = "the stop deadline passed while these loops were still running: {Loops}; stopping without waiting for them")]
         public static partial void LoopsStillRunningAtStopDeadline(ILogger logger, string loops);
+
+        [LoggerMessage(EventId = 2406, EventName = "BroadcastsUndrained", Level = LogLevel.Warning, Message = "stopping before every local commit was broadcast (waited {Seconds}s, {Pending} still queued): peers get the rest by sync once this node is back")]
+        public static partial void BroadcastsUndrained(ILogger logger, double seconds, int pending);
 
         [LoggerMessage(EventId = 2405, EventName = "WritesNotHeldWithoutBootstrap", Level = LogLevel.Warning, Message = "restored keeping this node's actor id, but gossip.bootstrap is empty: local writes are not held for a first sync; a peer that finds this node moves its version counter on at their first sync")]
         public static partial void WritesNotHeldWithoutBootstrap(ILogger logger);

@@ -31,7 +31,8 @@ internal sealed class BroadcastPeers<TTransport> : IAsyncDisposable
             Tracing = node.Tracing.Source,
         };
         var dispatcher = new PeerStreamDispatcher(transport, new SyncSession(node), broadcaster, NullLogger<PeerStreamDispatcher>.Instance);
-        var peer = new Peer(node, transport, broadcaster, Task.WhenAll(broadcaster.RunAsync(_stop.Token), dispatcher.RunAsync(_stop.Token)));
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var peer = new Peer(node, transport, broadcaster, Task.WhenAll(broadcaster.RunAsync(stop.Token), dispatcher.RunAsync(stop.Token)), stop);
         _peers.Add(peer);
         return peer;
     }
@@ -45,11 +46,13 @@ internal sealed class BroadcastPeers<TTransport> : IAsyncDisposable
             await peer.Loops.WaitAsync(TimeSpan.FromSeconds(10));
             await peer.Broadcaster.DisposeAsync();
             await peer.Node.DisposeAsync();
+            peer.Stop.Dispose();
         }
 
         _stop.Dispose();
         _dir.Dispose();
     }
 
-    public sealed record Peer(CorrosionNode Node, TTransport Transport, ChangeBroadcaster Broadcaster, Task Loops);
+    /// <param name="Stop">Stops this peer's loops alone (disposing the peers stops all of them).</param>
+    public sealed record Peer(CorrosionNode Node, TTransport Transport, ChangeBroadcaster Broadcaster, Task Loops, CancellationTokenSource Stop);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Corrosion.Gossip.Broadcast;
 using Corrosion.Gossip.Sync;
+using Corrosion.Gossip.Transport;
 using Corrosion.Gossip.Transport.Memory;
 using Corrosion.TestKit;
 using FluentAssertions;
@@ -56,6 +57,32 @@ public sealed class BroadcastTests : IAsyncDisposable
         await Eventually.UntilAsync(async () => await CountAsync(b.Node) == 600, TimeSpan.FromSeconds(20), "1,200 changes in 3 chunks assembled on b");
         (await b.Node.GetSyncStateAsync()).PartialNeed.Should().BeEmpty();
         a.Broadcaster.FramesSent.Should().BeGreaterThanOrEqualTo(3);
+    }
+
+    [Fact]
+    public async Task Draining_waits_until_every_committed_version_is_sent()
+    {
+        // What ClusterNode.StopAsync waits for before it stops the loops, so a stopping node does not drop the
+        // versions it acknowledged last.
+        await using var peers = new BroadcastPeers<IPeerTransport>();
+        var gated = new GatedPeerTransport(_network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 2021)));
+        var a = await peers.StartAsync("a", gated, new BroadcastOptions { Fanout = 2 }, seed: 2021);
+        var b = await peers.StartAsync("b", _network.CreateTransport(new IPEndPoint(IPAddress.Loopback, 2022)), new BroadcastOptions { Fanout = 2 }, seed: 2022);
+
+        // 1,200 changes in 3 chunks, read back after the write answers.
+        await a.Node.ExecuteAsync([.. Enumerable.Range(0, 600).Select(i => new Statement("INSERT INTO todos (id, title) VALUES (?, 'bulk')", [$"row-{i}"]))]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await a.Node.WaitForPublishedAsync(timeout.Token);
+
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            (await a.Broadcaster.DrainAsync(shortWait.Token)).Should().BeFalse("a's broadcast cannot connect to b yet");
+        }
+
+        gated.Open();
+        (await a.Broadcaster.DrainAsync(timeout.Token)).Should().BeTrue();
+        a.Broadcaster.FramesSent.Should().BeGreaterThanOrEqualTo(3, "every chunk was sent once the drain returned");
+        await Eventually.UntilAsync(async () => await CountAsync(b.Node) == 600, TimeSpan.FromSeconds(20), "b assembles a's version from the broadcast alone");
     }
 
     public ValueTask DisposeAsync() => _peers.DisposeAsync();
