@@ -216,10 +216,10 @@ internal static class JsonValueMapping
     }
 
     /// <summary>True when the number's text has no fraction and no exponent (so <c>2.0</c> and <c>1e3</c> stay REAL).</summary>
-    private static bool IsPlainInteger(JsonElement element)
-    {
-        return JsonMarshal.GetRawUtf8Value(element).IndexOfAny(".eE"u8) < 0;
-    }
+    private static bool IsPlainInteger(JsonElement element) => IsPlainInteger(JsonMarshal.GetRawUtf8Value(element));
+
+    /// <summary>The same for a number's raw text: the one rule for which JSON numbers are INTEGER parameters.</summary>
+    internal static bool IsPlainInteger(ReadOnlySpan<byte> number) => number.IndexOfAny(".eE"u8) < 0;
 
     private static bool TryReadBytes(JsonElement array, out byte[] bytes)
     {

@@ -140,7 +140,7 @@ internal static class StatementReader
                 value = SqlValue.FromText(reader.GetString()!);
                 return true;
             case JsonTokenType.Number:
-                if (reader.ValueSpan.IndexOfAny(".eE"u8) < 0 && reader.TryGetInt64(out var integer))
+                if (JsonValueMapping.IsPlainInteger(reader.ValueSpan) && reader.TryGetInt64(out var integer))
                 {
                     value = SqlValue.FromInteger(integer);
                     return true;
