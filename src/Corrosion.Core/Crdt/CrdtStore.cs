@@ -503,7 +503,6 @@ internal sealed class CrdtStore : IDisposable
     /// <summary>Writes the captured metadata and books the transaction's version (0 when it wrote nothing), before COMMIT.</summary>
     private long FinishLocalVersion(CancellationToken cancellationToken = default)
     {
-        _committed = null;
         _inserts.Flush(cancellationToken);
         var version = _capture.PendingDbVersion;
         if (version != 0)

@@ -140,6 +140,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     {
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         drain.CancelAfter(BroadcastDrainTimeout);
+        bool drained;
         try
         {
             if (_node is CorrosionNode engine)
@@ -147,12 +148,15 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                 await engine.WaitForPublishedAsync(drain.Token).ConfigureAwait(false);
             }
 
-            if (!await _broadcaster.DrainAsync(drain.Token).ConfigureAwait(false) && drain.IsCancellationRequested)
-            {
-                Log.BroadcastsUndrained(_logger, BroadcastDrainTimeout.TotalSeconds, _broadcaster.Pending);
-            }
+            drained = await _broadcaster.DrainAsync(drain.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (drain.IsCancellationRequested)
+        {
+            drained = false;
+        }
+
+        // DrainAsync also returns false when the broadcast loop is not running: nothing to warn about then.
+        if (!drained && drain.IsCancellationRequested)
         {
             Log.BroadcastsUndrained(_logger, BroadcastDrainTimeout.TotalSeconds, _broadcaster.Pending);
         }
