@@ -345,7 +345,16 @@ public sealed class CorrosionNode : ICorrosionNode, IAsyncDisposable
                     // The caller has its answer once the version is committed. Reading its changes back for the
                     // broadcast and the subscriptions follows on the thread pool, still under this writer hold, so
                     // the rows are as the version left them and versions are published in order. A small version
-                    // is read back here: that takes less than handing it to another thread.
+                    // is read back here: that takes less than handing it to another thread. A version nobody
+                    // reads (no subscription, table watch, live peer or change counter) is not read back at all:
+                    // whoever starts reading later reads the database, which already holds it.
+                    if (!_feed.IsWanted() && !_metrics.CountsChanges)
+                    {
+                        Log.TransactionCommitted(_logger, version.Value, store.CommittedChangeCount);
+                        store.ForgetCommittedVersion();
+                        return result;
+                    }
+
                     readingBack = true;
                     if (store.CommittedChangeCount <= InlineReadBackChanges)
                     {

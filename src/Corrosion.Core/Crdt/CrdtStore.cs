@@ -87,6 +87,8 @@ internal sealed class CrdtStore : IDisposable
 
     private void Initialize()
     {
+        // The capture triggers that fire here are the TEMP ones (CrrTable.CaptureTriggerDdl).
+        _db.DisableFileTriggers();
         _db.Execute("PRAGMA journal_mode = WAL");
         _db.Execute("PRAGMA synchronous = NORMAL");
         _db.Execute("PRAGMA recursive_triggers = ON");
@@ -121,7 +123,7 @@ internal sealed class CrdtStore : IDisposable
             }
 
             LoadTables();
-            foreach (var ddl in _tables.Values.SelectMany(t => t.TriggerDdl()))
+            foreach (var ddl in _tables.Values.SelectMany(t => t.TriggerDdl().Concat(t.CaptureTriggerDdl())))
             {
                 // Triggers follow this version's capture design, whichever version created the file.
                 _db.Execute(ddl);
@@ -240,7 +242,7 @@ internal sealed class CrdtStore : IDisposable
                         _db.Execute(alterSql);
                         _db.Execute("UPDATE __corro_schema SET sql = ?1, source = ?2 WHERE tbl_name = ?3 AND type = 'table'", table.Sql, table.Source, table.Name);
                         _tables[table.Name] = new CrrTable(TableIntrospector.Read(_db, table.Name, table.Sql, table.Source));
-                        foreach (var ddl in _tables[table.Name].TriggerDdl())
+                        foreach (var ddl in _tables[table.Name].TriggerDdl().Concat(_tables[table.Name].CaptureTriggerDdl()))
                         {
                             _db.Execute(ddl);
                         }
@@ -307,7 +309,7 @@ internal sealed class CrdtStore : IDisposable
 
         var crr = new CrrTable(TableIntrospector.Read(_db, table.Name, table.Sql, table.Source));
         _tables[table.Name] = crr;
-        foreach (var ddl in crr.MetadataDdl().Concat(crr.TriggerDdl()))
+        foreach (var ddl in crr.MetadataDdl().Concat(crr.TriggerDdl()).Concat(crr.CaptureTriggerDdl()))
         {
             _db.Execute(ddl);
         }
@@ -548,6 +550,13 @@ internal sealed class CrdtStore : IDisposable
 
         var lastSeq = changes.Count == 0 ? 0 : changes[^1].Seq;
         return new Changeset(ActorId, committed.Version, changes, 0, lastSeq, lastSeq, committed.Timestamp);
+    }
+
+    /// <summary>Drops the committed version waiting to be read back: nobody reads its changes.</summary>
+    public void ForgetCommittedVersion()
+    {
+        _committed = null;
+        _inserts.Clear();
     }
 
     /// <summary>How many changes (seqs) the committed version waiting to be read back holds; 0 when none waits.</summary>

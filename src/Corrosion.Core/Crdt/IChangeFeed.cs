@@ -15,7 +15,14 @@ public interface IChangeFeed
     /// Opens a bounded reader of committed changes. <paramref name="fullMode"/> says what happens when this reader
     /// falls behind: the writer never waits on a reader. Dispose the subscription to stop receiving.
     /// </summary>
-    ChangeFeedSubscription Subscribe(int capacity = 1024, BoundedChannelFullMode fullMode = BoundedChannelFullMode.DropOldest);
+    /// <param name="capacity">Commits buffered for this reader.</param>
+    /// <param name="fullMode">What a full buffer does: drop commits, or (<see cref="BoundedChannelFullMode.Wait"/>) cut the reader off.</param>
+    /// <param name="wantsChanges">
+    /// Asked as each commit is published, on the writer's path, so it must be cheap: while it returns false this
+    /// reader is not given commits. A local version that no reader wants is not read back from the database at all.
+    /// Without it the reader wants every commit.
+    /// </param>
+    ChangeFeedSubscription Subscribe(int capacity = 1024, BoundedChannelFullMode fullMode = BoundedChannelFullMode.DropOldest, Func<bool>? wantsChanges = null);
 }
 
 /// <summary>One reader of the change feed.</summary>
@@ -23,13 +30,16 @@ public sealed class ChangeFeedSubscription : IDisposable
 {
     private readonly Action<ChangeFeedSubscription> _unsubscribe;
 
-    internal ChangeFeedSubscription(Channel<CommittedChanges> channel, Action<ChangeFeedSubscription> unsubscribe)
+    internal ChangeFeedSubscription(Channel<CommittedChanges> channel, Action<ChangeFeedSubscription> unsubscribe, Func<bool>? wantsChanges)
     {
         Channel = channel;
         _unsubscribe = unsubscribe;
+        WantsChanges = wantsChanges;
     }
 
     internal Channel<CommittedChanges> Channel { get; }
+
+    internal Func<bool>? WantsChanges { get; }
 
     /// <summary>
     /// The committed changes, in commit order. It completes when the subscription is disposed or the node stops, and

@@ -27,7 +27,7 @@ internal static partial class Log
     public static partial void ChangesetsApplied(ILogger logger, int versions, int changes, int buffered, int skipped);
 
     [LoggerMessage(EventId = 1007, EventName = "TransactionCommitted", Level = LogLevel.Debug, Message = "committed version {Version} with {Changes} changes")]
-    public static partial void TransactionCommitted(ILogger logger, long version, int changes);
+    public static partial void TransactionCommitted(ILogger logger, long version, long changes);
 
     [LoggerMessage(EventId = 1008, EventName = "NodeClosed", Level = LogLevel.Information, Message = "Closed database {Path}")]
     public static partial void NodeClosed(ILogger logger, string path);

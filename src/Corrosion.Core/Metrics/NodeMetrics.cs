@@ -52,6 +52,9 @@ internal sealed class NodeMetrics : IDisposable
     /// <summary>The meter, for other parts of the node (gossip, HTTP) that add their instruments to it.</summary>
     public Meter Meter => _meter;
 
+    /// <summary>Whether a listener counts committed changes per table (then every local version is read back).</summary>
+    public bool CountsChanges => _changesCommitted.Enabled;
+
     public void Committed(Changeset changeset, bool local)
     {
         if (!_changesCommitted.Enabled)

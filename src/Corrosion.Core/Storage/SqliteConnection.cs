@@ -50,6 +50,20 @@ internal sealed class SqliteConnection : IDisposable
         return new SqliteConnection(db, path, readOnly);
     }
 
+    /// <summary>
+    /// Switches off the triggers stored in the database file for this connection; its TEMP triggers still fire
+    /// (SQLITE_DBCONFIG_ENABLE_TRIGGER). It applies to statements prepared from then on.
+    /// </summary>
+    public void DisableFileTriggers()
+    {
+        const int EnableTrigger = 1003;
+        var rc = raw.sqlite3_db_config(Handle, EnableTrigger, 0, out var enabled);
+        if (rc != raw.SQLITE_OK || enabled != 0)
+        {
+            throw new SqliteException($"cannot switch the file's triggers off: {ErrorMessage}", rc);
+        }
+    }
+
     /// <summary>Runs one or more statements that return no rows.</summary>
     public void Execute(string sql)
     {

@@ -32,9 +32,16 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
     public SubscriptionDispatcher(SubscriptionContext context)
     {
         _context = context;
-        _feed = context.Feed.Subscribe(context.FeedCapacity, BoundedChannelFullMode.Wait);
+        _feed = SubscribeFeed();
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
     }
+
+    /// <summary>
+    /// Commits are wanted only while a matcher is registered: one published before that is already in the database
+    /// when the matcher reads its initial result.
+    /// </summary>
+    private ChangeFeedSubscription SubscribeFeed() =>
+        _context.Feed.Subscribe(_context.FeedCapacity, BoundedChannelFullMode.Wait, wantsChanges: () => Volatile.Read(ref _matchers).Length > 0);
 
     /// <summary>
     /// Routes commits to <paramref name="matcher"/> from now on; they are held for it until <see cref="Start"/>.
@@ -131,7 +138,7 @@ internal sealed class SubscriptionDispatcher : IAsyncDisposable
                     }
 
                     _feed.Dispose();
-                    _feed = _context.Feed.Subscribe(_context.FeedCapacity, BoundedChannelFullMode.Wait);
+                    _feed = SubscribeFeed();
                     feedReady = null;
                     resyncAll = true;
                 }

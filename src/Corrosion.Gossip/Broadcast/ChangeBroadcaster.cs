@@ -77,7 +77,9 @@ internal sealed partial class ChangeBroadcaster : IAsyncDisposable
     /// <summary>Broadcasts local commits until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var subscription = _node.Changes.Subscribe(1024, BoundedChannelFullMode.DropOldest);
+        // Without a live peer there is nobody to send a commit to (a peer that comes up later syncs it), so the
+        // node need not read it back for the broadcast.
+        using var subscription = _node.Changes.Subscribe(1024, BoundedChannelFullMode.DropOldest, wantsChanges: () => _livePeers().Count > 0);
         var reader = subscription.Reader;
         _pending = reader;
         try

@@ -164,8 +164,23 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
     private static readonly TimeSpan BroadcastDrainTimeout = TimeSpan.FromSeconds(2);
 
-    private IReadOnlyList<System.Net.EndPoint> LivePeers() =>
-        [.. Members.Members.Where(m => m.Status == MemberStatus.Alive).Select(m => (System.Net.EndPoint)m.Member.Address)];
+    /// <summary>The addresses of the Alive members, computed once per membership snapshot: asked on every commit.</summary>
+    private IReadOnlyList<System.Net.EndPoint> LivePeers()
+    {
+        var snapshot = Members;
+        var cached = Volatile.Read(ref _livePeers);
+        if (cached?.Snapshot != snapshot)
+        {
+            cached = new LivePeerList(snapshot, [.. snapshot.Members.Where(m => m.Status == MemberStatus.Alive).Select(m => (System.Net.EndPoint)m.Member.Address)]);
+            Volatile.Write(ref _livePeers, cached);
+        }
+
+        return cached.Peers;
+    }
+
+    private LivePeerList? _livePeers;
+
+    private sealed record LivePeerList(MembershipSnapshot Snapshot, System.Net.EndPoint[] Peers);
 
     private async Task SyncLoopAsync(SyncSession session, CancellationToken stoppingToken)
     {

@@ -91,4 +91,25 @@ public sealed class ShellCompatibilityTests : IDisposable
         var count = await Sqlite3Async(path, "SELECT count(*) FROM todos;");
         count.Output.Should().Be("0\n");
     }
+
+    [Fact]
+    public async Task The_file_keeps_cr_sqlite_triggers_that_refuse_shell_updates_and_deletes()
+    {
+        // The node's writer captures through TEMP triggers of its own connection, with the file's triggers switched
+        // off there; the file still holds cr-sqlite's four, which is what the shell meets.
+        var path = _dir.Combine("a", "state.db");
+        await using (var node = await NodeFactory.OpenAsync(_dir, "a", Schemas.Todos))
+        {
+            await node.ExecuteAsync([new Statement("INSERT INTO todos (id, title) VALUES ('x', 'one')")]);
+            var update = await node.ExecuteAsync([new Statement("UPDATE todos SET title = 'two' WHERE id = 'x'")]);
+            (await node.ReadChangesetsAsync(node.ActorId, update.Version!.Value)).Single().Changes.Should().ContainSingle()
+                .Which.ColVersion.Should().Be(2, "the update is captured once, by one trigger");
+        }
+
+        var triggers = await Sqlite3Async(path, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name;");
+        triggers.Output.Should().Be("todos__crsql_dtrig\ntodos__crsql_itrig\ntodos__crsql_pk_utrig\ntodos__crsql_utrig\n", triggers.Error);
+        (await Sqlite3Async(path, "UPDATE todos SET title = 'three';")).Error.Should().Contain("no such function");
+        (await Sqlite3Async(path, "DELETE FROM todos;")).Error.Should().Contain("no such function");
+        (await Sqlite3Async(path, "SELECT title FROM todos;")).Output.Should().Be("two\n");
+    }
 }
