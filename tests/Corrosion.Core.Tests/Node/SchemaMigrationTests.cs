@@ -43,6 +43,28 @@ public sealed class SchemaMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_table_added_by_reload_captures_inserts_updates_and_deletes()
+    {
+        // The writer's capture triggers are TEMP triggers of its connection: a table created while the node runs
+        // must get them then, or its updates and deletes would go unrecorded.
+        _dir.WriteFile("schema/apps.sql", "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT \"\");");
+        await using var node = await CorrosionNode.OpenAsync(Options);
+        _dir.WriteFile("schema/users.sql", "CREATE TABLE users (id INT NOT NULL PRIMARY KEY, email TEXT);");
+        (await node.ReloadSchemaAsync()).CreatedTables.Should().Equal("users");
+
+        await node.ExecuteAsync(["INSERT INTO users (id, email) VALUES (1, 'a@x'), (2, 'b@x')"]);
+        var update = await node.ExecuteAsync(["UPDATE users SET email = 'c@x' WHERE id = 1"]);
+        var delete = await node.ExecuteAsync(["DELETE FROM users WHERE id = 2"]);
+
+        var updated = (await node.ReadChangesetsAsync(node.ActorId, update.Version!.Value)).Single().Changes.Single();
+        updated.Cid.Should().Be("email");
+        updated.ColVersion.Should().Be(2);
+        var deleted = (await node.ReadChangesetsAsync(node.ActorId, delete.Version!.Value)).Single().Changes.Single();
+        deleted.IsSentinel.Should().BeTrue();
+        deleted.Cl.Should().Be(2, "a deleted row's causal length is even");
+    }
+
+    [Fact]
     public async Task Reload_ends_subscriptions_whose_columns_changed_and_keeps_the_others()
     {
         _dir.WriteFile("schema/apps.sql", "CREATE TABLE apps (id INT NOT NULL PRIMARY KEY, name TEXT NOT NULL DEFAULT \"\");");
