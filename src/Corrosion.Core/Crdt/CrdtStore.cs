@@ -87,7 +87,7 @@ internal sealed class CrdtStore : IDisposable
 
     private void Initialize()
     {
-        // The capture triggers that fire here are the TEMP ones (CrrTable.CaptureTriggerDdl).
+        // The capture triggers that fire here are the TEMP ones (CrrTable.TriggerDdl).
         _db.DisableFileTriggers();
         _db.Execute("PRAGMA journal_mode = WAL");
         _db.Execute("PRAGMA synchronous = NORMAL");
@@ -123,7 +123,7 @@ internal sealed class CrdtStore : IDisposable
             }
 
             LoadTables();
-            foreach (var ddl in _tables.Values.SelectMany(t => t.TriggerDdl().Concat(t.CaptureTriggerDdl())))
+            foreach (var ddl in _tables.Values.SelectMany(t => t.TriggerDdl()))
             {
                 // Triggers follow this version's capture design, whichever version created the file.
                 _db.Execute(ddl);
@@ -242,7 +242,7 @@ internal sealed class CrdtStore : IDisposable
                         _db.Execute(alterSql);
                         _db.Execute("UPDATE __corro_schema SET sql = ?1, source = ?2 WHERE tbl_name = ?3 AND type = 'table'", table.Sql, table.Source, table.Name);
                         _tables[table.Name] = new CrrTable(TableIntrospector.Read(_db, table.Name, table.Sql, table.Source));
-                        foreach (var ddl in _tables[table.Name].TriggerDdl().Concat(_tables[table.Name].CaptureTriggerDdl()))
+                        foreach (var ddl in _tables[table.Name].TriggerDdl())
                         {
                             _db.Execute(ddl);
                         }
@@ -309,7 +309,7 @@ internal sealed class CrdtStore : IDisposable
 
         var crr = new CrrTable(TableIntrospector.Read(_db, table.Name, table.Sql, table.Source));
         _tables[table.Name] = crr;
-        foreach (var ddl in crr.MetadataDdl().Concat(crr.TriggerDdl()).Concat(crr.CaptureTriggerDdl()))
+        foreach (var ddl in crr.MetadataDdl().Concat(crr.TriggerDdl()))
         {
             _db.Execute(ddl);
         }

@@ -224,20 +224,15 @@ internal sealed class CrrTable
     }
 
     /// <summary>
-    /// The triggers stored in the file, under cr-sqlite's names. The writer runs with the file's triggers switched
-    /// off (<see cref="CaptureTriggerDdl"/> does its capture), so these serve the plain <c>sqlite3</c> shell: they
-    /// call functions that exist only on the agent's own connections, so a write from the shell fails instead of
-    /// silently skipping the CRDT metadata.
+    /// The capture triggers, twice. First those stored in the file, under cr-sqlite's names: the writer runs with the
+    /// file's triggers switched off, so these serve the plain <c>sqlite3</c> shell, calling functions that exist only
+    /// on the agent's own connections, so a write from the shell fails instead of silently skipping the CRDT metadata.
+    /// Then the same as TEMP triggers of the writer connection, which are the ones that fire there, except the insert
+    /// trigger of a table whose inserts the update hook captures: a trigger on a table makes SQLite give each INSERT
+    /// into it a statement journal (a copy of every page it touches), even a trigger that never fires, and the file's
+    /// insert guard cost a sixth of an insert's time (bench: insert).
     /// </summary>
-    public IEnumerable<string> TriggerDdl() => Triggers(temp: false);
-
-    /// <summary>
-    /// The same triggers as TEMP triggers of the writer connection, which are the ones that fire there, except the
-    /// insert trigger of a table whose inserts the update hook captures. A trigger on a table makes SQLite give each
-    /// INSERT into it a statement journal (a copy of every page it touches), even a trigger that never fires: the
-    /// file's insert guard cost a sixth of an insert's time (bench: insert).
-    /// </summary>
-    public IEnumerable<string> CaptureTriggerDdl() => Triggers(temp: true);
+    public IEnumerable<string> TriggerDdl() => Triggers(temp: false).Concat(Triggers(temp: true));
 
     private IEnumerable<string> Triggers(bool temp)
     {
